@@ -1,0 +1,93 @@
+"""All knobs in one object: defaults < qbank.toml (if present) < QBANK_* environment < CLI flags.
+
+Stages take the Settings (or one of its groups) as an argument; nothing reads a global.
+Nested groups are set from the environment with a double underscore, e.g.
+QBANK_DEDUPE__THRESHOLD=88, QBANK_FETCH__TIMEOUT=10.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+
+
+class FetchSettings(BaseModel):
+    user_agent: str = "qbank/0.1 (+https://github.com/qbank/qbank; interview-question curation)"
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_redirects: int = 5
+    max_bytes: int = 10 * 1024 * 1024  # largest body we read (after decompression)
+    retries: int = 3
+    backoff_base: float = 0.5  # seconds; doubled per retry, with jitter
+    backoff_max: float = 30.0
+    per_host_concurrency: int = 2
+    per_host_delay: float = 0.0  # seconds between requests to one host; robots.txt Crawl-delay wins if larger
+    concurrency: int = 8
+    obey_robots: bool = True
+
+
+class SplitSettings(BaseModel):
+    max_question_chars: int = 400  # longer lines are prose, not questions
+    min_question_words: int = 3
+
+
+class DedupeSettings(BaseModel):
+    threshold: float = 88.0  # accept a fuzzy pair at or above this score (0..100)
+    near_miss: float = 70.0  # record rejected pairs scoring at least this, for `qbank explain`
+
+
+class TagSettings(BaseModel):
+    answer_weight: float = 0.3  # evidence from the answer counts this much of evidence from the question
+    min_score: float = 0.5
+
+
+class ExportSettings(BaseModel):
+    formats: tuple[str, ...] = ("json", "jsonl", "csv", "parquet")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="QBANK_",
+        env_nested_delimiter="__",
+        toml_file="qbank.toml",
+        extra="ignore",
+    )
+
+    warehouse: Path = Path("warehouse/qbank.duckdb")
+    raw_dir: Path = Path("raw")
+    exports_dir: Path = Path("exports")
+    data_dir: Path = DATA_DIR
+
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    split: SplitSettings = Field(default_factory=SplitSettings)
+    dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
+    tag: TagSettings = Field(default_factory=TagSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def fingerprint(self) -> str:
+        """Hash of the settings that change results (not paths): stored with each run."""
+        payload = self.model_dump(mode="json", exclude={"warehouse", "raw_dir", "exports_dir", "data_dir"})
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
