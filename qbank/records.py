@@ -183,6 +183,7 @@ class KnownSource:
     sha256: str | None
     etag: str | None = None
     last_modified: str | None = None
+    status: str = "ok"  # last recorded status; only an "ok" source can be reported unchanged
 
 
 @dataclass(frozen=True, slots=True)
