@@ -1,0 +1,99 @@
+"""The `ingest` Prefect flow: one task per source, then one task to load, one to export.
+
+Run it as `qbank ingest ...` (in-process, no server to start by hand), as `python -m flows.ingest ...`,
+or as a deployment (`prefect deploy` with prefect.yaml, then `prefect deployment run 'ingest/qbank-ingest'`).
+The tasks only call functions in qbank.pipeline; the logic is testable without Prefect.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from qbank import pipeline
+from qbank.export import ExportFilters, export_bank
+from qbank.records import Failure, KnownSource, RunSummary, SourceResult
+from qbank.settings import Settings
+from qbank.sources import expand_sources
+
+log = logging.getLogger("qbank.progress")
+
+
+@task(name="process-source", cache_policy=NO_CACHE, task_run_name="process {uri}")
+def process_source(uri: str, settings: Settings, known: KnownSource | None) -> SourceResult:
+    return pipeline.process_source(uri, settings, known)
+
+
+@task(name="load", cache_policy=NO_CACHE)
+def load(results: list[SourceResult], settings: Settings, run_info: pipeline.RunInfo) -> RunSummary:
+    return pipeline.finalize(results, settings, run_info)
+
+
+@task(name="export", cache_policy=NO_CACHE)
+def export(settings: Settings, out_dir: Path) -> list[Path]:
+    return export_bank(settings.warehouse, out_dir, settings.export.formats, ExportFilters())
+
+
+@flow(name="ingest", log_prints=False)
+def ingest(
+    sources: list[str],
+    from_files: list[str] | None = None,
+    warehouse: str | None = None,
+    export_dir: str | None = None,
+) -> RunSummary:
+    """Read articles (files, folders, http(s) URLs, list files), split, dedupe, tag and load them.
+
+    Args:
+        sources: paths, folders (searched recursively) or http(s) URLs.
+        from_files: files listing one source per line (`#` comments allowed).
+        warehouse: DuckDB file; default from settings (QBANK_WAREHOUSE or warehouse/qbank.duckdb).
+        export_dir: when given, export the bank there after loading.
+    """
+    settings = Settings()
+    if warehouse:
+        settings = settings.model_copy(update={"warehouse": Path(warehouse)})
+    run_info = pipeline.new_run(settings)
+
+    uris, list_failures = expand_sources(sources, [Path(f) for f in from_files or []])
+    known = pipeline.known_sources(settings)
+    total = len(uris) + len(list_failures)
+    results: list[SourceResult] = []
+    for failure in list_failures:
+        results.append(SourceResult(failure.source_uri, None, failure=failure))
+        log.info(pipeline.Progress(len(results), total, results[-1]).line())
+
+    futures = [process_source.submit(uri, settings, known.get(uri)) for uri in uris]
+    by_uri: dict[str, SourceResult] = {}
+    for future in as_completed(futures):
+        state = future.state
+        if state.is_completed():
+            result = future.result()
+        else:  # a crash inside one source never stops the run: record it and go on
+            uri = uris[futures.index(future)]
+            reason = f"internal error: {_one_line(state.message)}"
+            result = SourceResult(uri, None, failure=Failure(uri, "process", reason))
+        by_uri[result.source_uri] = result
+        results.append(result)
+        log.info(pipeline.Progress(len(results), total, result).line())
+
+    # Load in the order the user named the sources, so positions and ids never depend on thread timing.
+    ordered = [r for r in results if r.source_uri not in by_uri] + [by_uri[u] for u in uris if u in by_uri]
+    summary = load(ordered, settings, run_info)
+    if export_dir:
+        export(settings, Path(export_dir))
+    return summary
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "unknown error").split())[:300]
+
+
+if __name__ == "__main__":
+    from qbank.cli import app
+
+    sys.exit(app(["ingest", *sys.argv[1:]]))

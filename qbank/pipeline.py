@@ -1,0 +1,135 @@
+"""The ingest pipeline as plain functions; flows/ingest.py only orchestrates these.
+
+    process_source: fetch -> store raw -> extract -> split -> classify      (one source, any worker)
+    finalize:       normalize -> dedupe -> tag -> load                     (once per run, single writer)
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from extractors import extract
+from qbank.classify import classify
+from qbank.dedupe import dedupe, load_curation
+from qbank.errors import SourceError
+from qbank.fetch import Fetcher, store_raw
+from qbank.normalize import to_questions
+from qbank.records import (
+    Failure,
+    KnownSource,
+    NotModified,
+    Question,
+    RunInfo,
+    RunSummary,
+    SourceResult,
+)
+from qbank.settings import FetchSettings, Settings
+from qbank.split import split
+from qbank.tag import Tagger
+from warehouse.store import Warehouse
+
+
+@lru_cache(maxsize=4)
+def _fetcher_for(fetch_settings_json: str) -> Fetcher:
+    # One Fetcher per process and settings: threads share its connection pool, robots.txt cache and
+    # per-host limits; a Dask worker builds its own on first use.
+    return Fetcher(FetchSettings.model_validate_json(fetch_settings_json))
+
+
+def shared_fetcher(settings: FetchSettings) -> Fetcher:
+    return _fetcher_for(settings.model_dump_json())
+
+
+def process_source(uri: str, settings: Settings, known: KnownSource | None = None) -> SourceResult:
+    """Fetch one source and turn it into questions. Never raises for a bad source: returns a Failure."""
+    fetched = shared_fetcher(settings.fetch).fetch(uri, known)
+    if isinstance(fetched, Failure):
+        return SourceResult(uri, None, failure=fetched)
+    if isinstance(fetched, NotModified):
+        return SourceResult(uri, None, unchanged=True)
+    if known is not None and known.status == "ok" and known.sha256 == fetched.sha256:
+        return SourceResult(uri, fetched, unchanged=True)
+
+    raw = store_raw(fetched, settings.raw_dir)
+    try:
+        doc = extract(raw)
+    except SourceError as error:
+        return SourceResult(uri, raw, failure=Failure(uri, "extract", str(error)))
+    items, rejected = split(doc, settings.split)
+    if not items:
+        reason = "no interview questions found in the document"
+        return SourceResult(uri, raw, doc, rejected=tuple(rejected), failure=Failure(uri, "split", reason))
+    return SourceResult(uri, raw, doc, tuple(classify(items, doc)), tuple(rejected))
+
+
+def new_run(settings: Settings) -> RunInfo:
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    run_id = f"r_{started:%Y%m%dT%H%M%S}_{secrets.token_hex(2)}"
+    return RunInfo(run_id=run_id, started_at=started, settings_hash=settings.fingerprint())
+
+
+def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) -> RunSummary:
+    """Normalize, dedupe against the bank already in the warehouse, tag, and load in one transaction."""
+    store = Warehouse(settings.warehouse)
+    changed = [r for r in results if r.failure is None and not r.unchanged]
+    questions = to_questions([item for r in changed for item in r.items])
+
+    changed_uris = {r.source_uri for r in changed}
+    current_ids = {q.question_id for q in questions}
+    existing = store.existing_members()
+    # Questions of a changed source that are gone from it leave the bank; the rest keep their cluster.
+    still_there = [m for m in existing if m.source_uri not in changed_uris or m.question_id in current_ids]
+    known_ids = {m.question_id for m in still_there}
+    new = [q for q in questions if q.question_id not in known_ids]
+
+    curation = load_curation(settings.data_dir / "curation.yaml")
+    dedupe_result = dedupe(new, still_there, settings.dedupe, curation)
+
+    tagger = _tagger(settings)
+    tags = tagger.tag(questions)
+    return store.load_run(run, results, questions, dedupe_result, tags, tagger.taxonomy_rows())
+
+
+def _tagger(settings: Settings) -> Tagger:
+    return Tagger.from_taxonomy(settings.data_dir / "taxonomy.yaml", settings.tag)
+
+
+def known_sources(settings: Settings) -> dict[str, KnownSource]:
+    return Warehouse(settings.warehouse).known_sources()
+
+
+def questions_of(results: Iterable[SourceResult]) -> list[Question]:
+    """All questions the changed sources of a run produced (used by benchmarks and tests)."""
+    return to_questions([item for r in results if r.failure is None and not r.unchanged for item in r.items])
+
+
+def summary_json(summary: RunSummary) -> str:
+    from dataclasses import asdict
+
+    return json.dumps(asdict(summary), default=str, indent=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One line of progress for a finished source."""
+
+    done: int
+    total: int
+    result: SourceResult
+
+    def line(self) -> str:
+        r = self.result
+        if r.failure is not None:
+            status = r.failure.status
+            detail = r.failure.reason
+        elif r.unchanged:
+            status, detail = "unchanged", ""
+        else:
+            status, detail = "ok", f"{len(r.items)} questions"
+        width = len(str(self.total))
+        return f"[{self.done:>{width}}/{self.total}] {status:<9} {r.source_uri}" + (f"  ({detail})" if detail else "")
