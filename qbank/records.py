@@ -213,3 +213,59 @@ class DedupeResult:
     matches: tuple[Match, ...] = ()  # accepted pairs and rejected near misses
     merges: tuple[ClusterMerge, ...] = ()
     canonical: dict[str, str] = field(default_factory=dict)  # cluster_id -> canonical question_id, for every touched cluster
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """One taxonomy entry, as stored in the warehouse's `topics` view."""
+
+    topic: str  # taxonomy id, e.g. "nlp"
+    label: str
+    description: str | None = None
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Identity of one ingest run, recorded in the warehouse `runs` table."""
+
+    run_id: str  # 'r_' + UTC timestamp + random suffix: sorts by start time
+    started_at: datetime
+    settings_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One data-quality check of a load: `ok` False is a warning listing the offending rows."""
+
+    name: str  # snake_case, e.g. "empty_question"
+    ok: bool
+    message: str  # one line
+    rows: tuple[str, ...] = ()  # offending rows (ids, uris), at most a few dozen
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """What one run did to one source."""
+
+    source_uri: str
+    status: SourceStatus
+    reason: str | None = None  # one-line error for failed/skipped sources
+    added: int = 0  # questions new in this run
+    kept: int = 0  # questions already loaded and still present (or kept after a failed re-fetch)
+    removed: int = 0  # questions no longer in the source
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The result of `Warehouse.load_run`: counts per source and in total, and the checks."""
+
+    run_id: str
+    status: str  # "ok" | "partial" (some source failed) | "failed" (every source failed)
+    sources: tuple[SourceSummary, ...] = ()
+    questions_added: int = 0
+    questions_kept: int = 0
+    questions_removed: int = 0
+    questions_total: int = 0  # occurrences in the warehouse after the run
+    clusters_total: int = 0
+    checks: tuple[CheckResult, ...] = ()
