@@ -1,0 +1,32 @@
+"""Extract stage: RawDocument -> StructuredDoc, one flat list of Blocks whatever the format.
+
+Entry point: `extract(raw)`. Format detection and decoding live in `extractors.detect`; each format has
+its own module with an `extract_<format>(raw, text) -> StructuredDoc` function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from extractors.detect import decode, detect_format
+from extractors.markdown import extract_markdown
+from extractors.text import extract_text
+from qbank.errors import SourceError
+from qbank.records import RawDocument, StructuredDoc
+
+__all__ = ["extract"]
+
+_EXTRACTORS: dict[str, Callable[[RawDocument, str], StructuredDoc]] = {
+    "markdown": extract_markdown,
+    "text": extract_text,
+}
+
+
+def extract(raw: RawDocument) -> StructuredDoc:
+    """Decode `raw`, detect its format and reduce it to blocks. Raises SourceError when it cannot be read."""
+    text = decode(raw)
+    fmt = detect_format(raw, text)
+    extractor = _EXTRACTORS.get(fmt)
+    if extractor is None:
+        raise SourceError(f"unsupported format {fmt!r} for {raw.source_uri}")
+    return extractor(raw, text)

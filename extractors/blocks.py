@@ -1,0 +1,39 @@
+"""Helpers shared by every format: numbering blocks and assembling the StructuredDoc."""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from qbank.errors import SourceError
+from qbank.records import Block, RawDocument, StructuredDoc, StructuredQA
+
+
+def only_punctuation(text: str) -> bool:
+    """True when `text` holds nothing but whitespace and punctuation (e.g. the "?" after `**What is X**?`)."""
+    return all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in text)
+
+
+def build_doc(
+    raw: RawDocument,
+    fmt: str,
+    title: str | None,
+    blocks: Iterable[Block],
+    metadata: Mapping[str, str] | None = None,
+    structured_qa: Iterable[StructuredQA] = (),
+) -> StructuredDoc:
+    """Number the blocks in document order and wrap them; a document without any text is a SourceError."""
+    numbered = tuple(dataclasses.replace(b, order=i) for i, b in enumerate(b for b in blocks if b.text.strip()))
+    qa = tuple(structured_qa)
+    if not numbered and not qa:
+        raise SourceError(f"no text found in the {fmt} document")
+    return StructuredDoc(
+        source_uri=raw.source_uri,
+        sha256=raw.sha256,
+        format=fmt,
+        title=(title or "").strip() or None,
+        blocks=numbered,
+        metadata=dict(metadata or {}),
+        structured_qa=qa,
+    )

@@ -1,0 +1,150 @@
+"""Decode a RawDocument's bytes and decide its format from media type, file extension and content."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from charset_normalizer import from_bytes
+
+from qbank.errors import SourceError
+from qbank.records import RawDocument
+
+FORMATS = ("html", "markdown", "text", "rst", "ipynb")
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_MAGIC = {
+    b"%PDF-": "PDF",
+    b"\x89PNG": "PNG image",
+    b"GIF8": "GIF image",
+    b"\xff\xd8\xff": "JPEG image",
+    b"PK\x03\x04": "ZIP archive (docx/xlsx/epub?)",
+    b"\x1f\x8b": "gzip data",
+    b"\xd0\xcf\x11\xe0": "MS Office document",
+}
+_SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText and Jupyter notebooks"
+_MAX_CONTROL_RATIO = 0.02  # real text has next to no control characters besides tab/newline
+
+_BY_MEDIA_TYPE = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/markdown": "markdown",
+    "text/x-markdown": "markdown",
+    "text/x-rst": "rst",
+    "text/prs.fallenstein.rst": "rst",
+    "application/x-ipynb+json": "ipynb",
+}
+_BY_EXTENSION = {
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".md": "markdown", ".markdown": "markdown", ".mdown": "markdown", ".mkd": "markdown",
+    ".rst": "rst", ".rest": "rst",
+    ".ipynb": "ipynb",
+}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+
+_HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"</?(p|div|h[1-6]|ul|ol|li|a|span|table|section|article|br)\b[^>]*>", re.IGNORECASE)
+_FRONT_MATTER = re.compile(r"^\ufeff?---\s*\n(?:[\w-]+\s*:.*\n)(?:.*\n)*?---\s*(\n|$)")
+_ATX = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+_BOLD_ITEM = re.compile(r"^\s*(\d+[.)]|[-*+])\s+\*\*\S", re.MULTILINE)
+_BOLD_LINE = re.compile(r"^\s*\*\*[^*\n]+\*\*\s*$", re.MULTILINE)
+_FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
+_MD_LINK = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)")
+_RST_DIRECTIVE = re.compile(r"^\.\. [\w:-]+::|^\.\. _[^:]+:|:(ref|doc|class|func|meth|code):`", re.MULTILINE)
+_RST_ADORNMENT = re.compile(r"^(\S.*)\n([=\-~^\"'`#*+<>])\2{2,}\s*$", re.MULTILINE)
+
+
+def decode(raw: RawDocument) -> str:
+    """Bytes -> text: BOM, declared charset, HTML meta charset, UTF-8, then charset-normalizer's guess.
+
+    Raises SourceError for empty, binary or undecodable content.
+    """
+    data = raw.content
+    if not data.strip():
+        raise SourceError("empty document: the source has no content")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _checked(data.decode(encoding, errors="replace").lstrip("\ufeff"))
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise SourceError(f"binary content ({kind}); {_SUPPORTED}")
+    if b"\x00" in data[:8192]:
+        raise SourceError(f"binary content (NUL bytes); {_SUPPORTED}")
+    meta = _META_CHARSET.search(data[:4096])
+    declared = [raw.charset, meta.group(1).decode("ascii", "ignore") if meta else None, "utf-8"]
+    for encoding in filter(None, declared):
+        try:
+            return _checked(data.decode(encoding))
+        except (LookupError, UnicodeDecodeError):
+            continue  # unknown or wrong declaration: try the next candidate
+    best = from_bytes(data).best()
+    if best is None:
+        raise SourceError("undecodable text: no character encoding fits the bytes; save it as UTF-8")
+    return _checked(str(best))
+
+
+def _checked(text: str) -> str:
+    """Reject decoded text that is empty or mostly control characters (binary data that happened to decode)."""
+    if not text.strip():
+        raise SourceError("empty document: the source has only whitespace")
+    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if control / len(text) > _MAX_CONTROL_RATIO:
+        raise SourceError(f"binary content ({control} control characters); {_SUPPORTED}")
+    return text
+
+
+def _extension(uri: str) -> str:
+    path = urlsplit(uri).path if "://" in uri else uri
+    return PurePosixPath(path).suffix.lower()
+
+
+def sniff(text: str) -> str | None:
+    """Guess the format from the text itself; None when it looks like plain text."""
+    head = text.lstrip()[:2000]
+    if head.startswith("{") and '"cells"' in text[:20000]:
+        try:
+            if isinstance(json.loads(text).get("cells"), list):
+                return "ipynb"
+        except (ValueError, AttributeError):
+            pass
+    if _HTML_START.match(text) or (head.startswith("<") and len(_HTML_TAG.findall(text[:20000])) >= 3):
+        return "html"
+    if _FRONT_MATTER.match(text):
+        return "markdown"
+    if _RST_DIRECTIVE.search(text):
+        return "rst"
+    markdown_signals = (
+        min(len(_ATX.findall(text)), 3)
+        + min(len(_BOLD_ITEM.findall(text)), 3)
+        + min(len(_BOLD_LINE.findall(text)), 2)
+        + min(len(_FENCE.findall(text)) // 2, 2)
+        + min(len(_MD_LINK.findall(text)), 2)
+    )
+    if markdown_signals >= 2:
+        return "markdown"
+    adornments = _RST_ADORNMENT.findall(text)
+    # "=" and "-" underlines are also Markdown setext headings; other adornments are reStructuredText only
+    if any(ch not in "=-" for _, ch in adornments) or len(adornments) >= 2:
+        return "rst"
+    return None
+
+
+def detect_format(raw: RawDocument, text: str) -> str:
+    """One of FORMATS. A specific media type wins, then the file extension; text/plain, JSON and unknown
+    types are sniffed from the content (a `.txt` holding Markdown is Markdown)."""
+    media = (raw.media_type or "").split(";")[0].strip().lower()
+    if media in _BY_MEDIA_TYPE:
+        return _BY_MEDIA_TYPE[media]
+    by_ext = _BY_EXTENSION.get(_extension(raw.source_uri))
+    if by_ext:
+        return by_ext
+    return sniff(text) or "text"
