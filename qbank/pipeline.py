@@ -6,9 +6,8 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -23,7 +22,6 @@ from qbank.records import (
     Failure,
     KnownSource,
     NotModified,
-    Question,
     RunInfo,
     RunSummary,
     SourceResult,
@@ -101,17 +99,6 @@ def _tagger(settings: Settings) -> Tagger:
 
 def known_sources(settings: Settings) -> dict[str, KnownSource]:
     return Warehouse(settings.warehouse).known_sources()
-
-
-def questions_of(results: Iterable[SourceResult]) -> list[Question]:
-    """All questions the changed sources of a run produced (used by benchmarks and tests)."""
-    return to_questions([item for r in results if r.failure is None and not r.unchanged for item in r.items])
-
-
-def summary_json(summary: RunSummary) -> str:
-    from dataclasses import asdict
-
-    return json.dumps(asdict(summary), default=str, indent=2)
 
 
 @dataclass(frozen=True, slots=True)

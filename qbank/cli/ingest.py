@@ -13,6 +13,7 @@ import typer
 from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.errors import QbankError
+from qbank.report import render_summary
 
 # Exit codes other programs can rely on (documented in the README).
 EXIT_OK = 0  # every source loaded or unchanged
@@ -86,7 +87,8 @@ def ingest(
         )
     except QbankError as error:
         raise fail(str(error)) from None
-    typer.echo(summary.render())
+    typer.echo(render_summary(summary))
     if export_dir:
         typer.echo(f"exported to {export_dir}")
-    raise typer.Exit(EXIT_SOME_FAILED if summary.sources_failed else EXIT_OK)
+    some_failed = any(s.status in ("failed", "skipped") for s in summary.sources)
+    raise typer.Exit(EXIT_SOME_FAILED if some_failed else EXIT_OK)

@@ -1,0 +1,40 @@
+"""Plain-text rendering of what a run did: the summary printed at the end of `qbank ingest`."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from qbank.records import RunSummary
+
+
+def render_summary(summary: RunSummary, *, width: int = 100) -> str:
+    """A per-source table, then totals and any data-quality warnings."""
+    rows = [("status", "added", "kept", "removed", "source")]
+    for s in summary.sources:
+        rows.append((s.status, str(s.added), str(s.kept), str(s.removed), _shorten(s.source_uri, width - 40)))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["", f"run {summary.run_id}: {summary.status}"]
+    for i, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [row[c].rjust(widths[c]) for c in (1, 2, 3)] + [row[4]]
+        lines.append("  " + "  ".join(cells))
+        if i == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths) + "  ------")
+    for s in summary.sources:
+        if s.reason:
+            lines.append(f"  {s.status}: {s.source_uri}: {s.reason}")
+    by_status = Counter(s.status for s in summary.sources)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    lines.append(
+        f"sources: {counts or 'none'} | questions: +{summary.questions_added} added, "
+        f"{summary.questions_kept} kept, -{summary.questions_removed} removed, "
+        f"{summary.questions_total} in warehouse | clusters: {summary.clusters_total}"
+    )
+    for check in summary.checks:
+        if not check.ok:
+            rows_hint = f" (e.g. {', '.join(check.rows[:3])})" if check.rows else ""
+            lines.append(f"warning: {check.name}: {check.message}{rows_hint}")
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
