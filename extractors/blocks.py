@@ -26,7 +26,7 @@ def build_doc(
     """Number the blocks in document order and wrap them; a document without any text is a SourceError."""
     numbered = tuple(dataclasses.replace(b, order=i) for i, b in enumerate(b for b in blocks if b.text.strip()))
     qa = tuple(structured_qa)
-    if not numbered and not qa:
+    if not qa and all(b.kind == "rule" for b in numbered):
         raise SourceError(f"no text found in the {fmt} document")
     return StructuredDoc(
         source_uri=raw.source_uri,

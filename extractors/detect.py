@@ -32,6 +32,7 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "MS Office document",
 }
 _SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText and Jupyter notebooks"
+_LATIN_GUESSES = frozenset({"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_15", "mac_roman"})
 _MAX_CONTROL_RATIO = 0.02  # real text has next to no control characters besides tab/newline
 
 _BY_MEDIA_TYPE = {
@@ -89,6 +90,12 @@ def decode(raw: RawDocument) -> str:
     best = from_bytes(data).best()
     if best is None:
         raise SourceError("undecodable text: no character encoding fits the bytes; save it as UTF-8")
+    if best.encoding in _LATIN_GUESSES:
+        # short Western texts are often misread as another Latin code page; browsers default to cp1252 too
+        try:
+            return _checked(data.decode("cp1252"))
+        except UnicodeDecodeError:
+            pass
     return _checked(str(best))
 
 
@@ -96,6 +103,8 @@ def _checked(text: str) -> str:
     """Reject decoded text that is empty or mostly control characters (binary data that happened to decode)."""
     if not text.strip():
         raise SourceError("empty document: the source has only whitespace")
+    if text.count("\ufffd") / len(text) > _MAX_CONTROL_RATIO:
+        raise SourceError("undecodable text: the bytes do not match their encoding; save it as UTF-8")
     control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if control / len(text) > _MAX_CONTROL_RATIO:
         raise SourceError(f"binary content ({control} control characters); {_SUPPORTED}")
