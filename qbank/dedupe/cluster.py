@@ -1,0 +1,285 @@
+"""Incremental near-duplicate clustering: place new questions into the bank without re-clustering it.
+
+Rules (docs/ARCHITECTURE.md, "Ids"):
+
+- New questions are taken in the order given. Each one, in this order of precedence:
+  1. joins the cluster of a `must_link` partner already placed (reason "must_link");
+  2. joins the cluster of a question with the same match key (reason "exact_key");
+  3. joins the best cluster whose *leader* it matches (reason "fuzzy:<rule>"); or
+  4. founds a new cluster `c_` + sha256(question_id)[:16] and becomes its leader (reason "new_cluster").
+  A cluster holding a `cannot_link` partner is never joined.
+- No chaining: a question is compared with each candidate cluster's leader only (an existing cluster's
+  canonical at the start of the run, or a new cluster's founder), never with an arbitrary member.
+- Candidates come from an inverted index: each leader is posted under its `block_tokens` rarest content
+  words (document frequency over this run's and the bank's keys), and a question looks up its own rarest
+  words. A duplicate shares all its content words, so it shares the rarest; a typo makes a word unique,
+  which is why more than one word is posted. Cost grows with the number of questions, not pairs.
+- Merges: when a new question matches two clusters whose leaders also match each other (and
+  `merge_linked`), or a `must_link` pair sits in two clusters, the younger cluster is absorbed into the
+  older and a ClusterMerge is recorded. Existing clusters are older than new ones, and among existing
+  clusters the one whose first member comes first in `existing` is older (pass them oldest first).
+  Existing members of an absorbed cluster are not in `assignments`: the loader moves them by the merge.
+- Canonical, per touched cluster, first that holds: named in curation `canonical`; has an answer; is a
+  complete question (ends with "?"); length within [canonical_min_chars, canonical_max_chars]; shorter;
+  smaller question id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from itertools import chain
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from qbank.dedupe.curation import Curation
+from qbank.dedupe.verify import SCORER, Profile, compare, profile
+from qbank.normalize import FILLER_PATH, match_keys, wording
+from qbank.records import ClusterAssignment, ClusterMerge, DedupeResult, ExistingMember, Match, Question
+from qbank.settings import DedupeSettings
+
+_SCORE = getattr(fuzz, SCORER)
+
+
+@dataclass(slots=True)
+class _Member:
+    question_id: str
+    question: str
+    has_answer: bool
+    key: str
+
+
+@dataclass(slots=True)
+class _Cluster:
+    cluster_id: str
+    rank: int  # lower is older
+    leader_id: str
+    leader: Profile
+    members: list[_Member] = field(default_factory=list)
+    parent: _Cluster | None = None  # set when absorbed by a merge
+
+    def root(self) -> _Cluster:
+        """The surviving cluster after merges."""
+        node = self
+        while node.parent is not None:
+            node = node.parent
+        return node
+
+
+def cluster_id_for(question_id: str) -> str:
+    """`c_` + 16 hex of sha256 of the founding question id."""
+    return "c_" + hashlib.sha256(question_id.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def weak_lemmas(path: str = str(FILLER_PATH)) -> frozenset[str]:
+    """The weak words of data/filler.yaml in both surface and lemma form (keys hold lemmas)."""
+    words = wording()
+    lemmas = {token for key in match_keys(sorted(words.weak_words)) for token in key.split()}
+    return frozenset(words.weak_words | lemmas)
+
+
+def canonical_sort_key(member: _Member, preferred: set[str], settings: DedupeSettings) -> tuple:
+    """Sort key of the canonical rule (see module docstring): the smallest is canonical."""
+    text = member.question.strip()
+    reasonable = settings.canonical_min_chars <= len(text) <= settings.canonical_max_chars
+    return (
+        member.question_id not in preferred,
+        not member.has_answer,
+        not text.endswith("?"),
+        not reasonable,
+        len(text),
+        member.question_id,
+    )
+
+
+class _Bank:
+    """Clusters, their leader index and the records of one dedupe run."""
+
+    def __init__(self, settings: DedupeSettings, weak: frozenset[str], df: Counter[str]) -> None:
+        self.settings = settings
+        self.weak = weak
+        self.df = df
+        self.clusters: list[_Cluster] = []
+        self.postings: dict[str, list[_Cluster]] = {}
+        self.by_key: dict[str, _Cluster] = {}
+        self.where: dict[str, _Cluster] = {}  # question id -> cluster it was placed in
+        self.matches: list[Match] = []
+        self.merges: list[ClusterMerge] = []
+
+    def rarest(self, prof: Profile) -> list[str]:
+        return sorted(prof.content, key=lambda w: (self.df[w], w))[: self.settings.block_tokens]
+
+    def found(self, cluster_id: str, leader_id: str, leader: Profile) -> _Cluster:
+        cluster = _Cluster(cluster_id, len(self.clusters), leader_id, leader)
+        self.clusters.append(cluster)
+        for word in self.rarest(leader):
+            self.postings.setdefault(word, []).append(cluster)
+        return cluster
+
+    def add(self, cluster: _Cluster, member: _Member) -> None:
+        cluster.members.append(member)
+        self.where[member.question_id] = cluster
+        self.by_key.setdefault(member.key, cluster)
+
+    def candidates(self, prof: Profile) -> list[_Cluster]:
+        """Surviving clusters whose leader shares one of this profile's rarest content words."""
+        seen: dict[int, _Cluster] = {}
+        for word in self.rarest(prof):
+            for cluster in self.postings.get(word, ()):
+                root = cluster.root()
+                # Only a cluster's own leader is compared: an absorbed leader is not its survivor's.
+                if root is cluster:
+                    seen.setdefault(id(root), root)
+        return list(seen.values())
+
+    def merge(self, a: _Cluster, b: _Cluster, reason: str) -> _Cluster:
+        """Absorb the younger of two surviving clusters into the older; return the survivor."""
+        a, b = a.root(), b.root()
+        if a is b:
+            return a
+        older, younger = (a, b) if a.rank < b.rank else (b, a)
+        younger.parent = older
+        older.members.extend(younger.members)
+        self.merges.append(ClusterMerge(absorbed_id=younger.cluster_id, into_id=older.cluster_id, reason=reason))
+        return older
+
+
+class _Links:
+    """Curation references resolved to question ids."""
+
+    def __init__(self, curation: Curation | None, ids_by_key: dict[str, list[str]], ids: set[str]) -> None:
+        curation = curation or Curation()
+        refs = [r for pair in curation.must_link + curation.cannot_link for r in pair] + list(curation.canonical)
+        texts = sorted({r for r in refs if r not in ids})
+        keyed = dict(zip(texts, match_keys(texts), strict=True))
+
+        def resolve(ref: str) -> list[str]:
+            return [ref] if ref in ids else ids_by_key.get(keyed[ref], [])
+
+        self.must: dict[str, set[str]] = {}
+        self.cannot: dict[str, set[str]] = {}
+        for table, pairs in ((self.must, curation.must_link), (self.cannot, curation.cannot_link)):
+            for a, b in pairs:
+                for x in resolve(a):
+                    for y in resolve(b):
+                        if x != y:
+                            table.setdefault(x, set()).add(y)
+                            table.setdefault(y, set()).add(x)
+        self.canonical = {qid for ref in curation.canonical for qid in resolve(ref)}
+
+    def forbids(self, question_id: str, cluster: _Cluster) -> bool:
+        """True when the cluster holds a cannot_link partner of the question."""
+        partners = self.cannot.get(question_id)
+        return bool(partners) and any(m.question_id in partners for m in cluster.root().members)
+
+    def clash(self, a: _Cluster, b: _Cluster) -> bool:
+        """True when merging two clusters would put a cannot_link pair together."""
+        return any(self.forbids(m.question_id, b) for m in a.root().members)
+
+
+def _place_fuzzy(bank: _Bank, links: _Links, q: Question, prof: Profile) -> tuple[_Cluster | None, str]:
+    """Compare with candidate leaders, record matches and near misses, return the best accepted cluster."""
+    settings = bank.settings
+    candidates = bank.candidates(prof)
+    if not candidates:
+        return None, ""
+    hits = process.extract(
+        prof.text, [c.leader.text for c in candidates], scorer=_SCORE,
+        score_cutoff=settings.near_miss, limit=None,
+    )
+    accepted: list[tuple[float, _Cluster, str]] = []
+    for _, score, idx in hits:
+        cluster = candidates[idx]
+        verdict = compare(prof, cluster.leader, settings, score)
+        rule = verdict.rule
+        if verdict.accepted and links.forbids(q.question_id, cluster):
+            rule = "cannot_link"
+        ok = verdict.accepted and rule != "cannot_link"
+        bank.matches.append(Match(q.question_id, cluster.leader_id, round(verdict.score, 2), SCORER, ok, rule))
+        if ok:
+            accepted.append((verdict.score, cluster, rule))
+    if not accepted:
+        return None, ""
+    accepted.sort(key=lambda hit: (-hit[0], hit[1].rank))
+    best = accepted[0][1]
+    for _, other, _ in accepted[1:]:
+        if settings.merge_linked and not links.clash(best, other):
+            if compare(best.root().leader, other.root().leader, settings).accepted:
+                best = bank.merge(best, other, f"linked_by:{q.question_id}")
+    return best.root(), f"fuzzy:{accepted[0][2]}"
+
+
+def dedupe(
+    new: Sequence[Question],
+    existing: Sequence[ExistingMember],
+    settings: DedupeSettings,
+    curation: Curation | None = None,
+) -> DedupeResult:
+    """Assign every new question to an existing or new cluster (see module docstring for the rules)."""
+    weak = weak_lemmas()
+    new_profiles = {q.question_id: profile(q.match_key, weak) for q in new}
+    old_profiles = {m.question_id: profile(m.match_key, weak) for m in existing}
+    df: Counter[str] = Counter(w for p in chain(new_profiles.values(), old_profiles.values()) for w in p.content)
+    bank = _Bank(settings, weak, df)
+
+    ids_by_key: dict[str, list[str]] = {}
+    for qid, key in chain(((m.question_id, m.match_key) for m in existing), ((q.question_id, q.match_key) for q in new)):
+        ids_by_key.setdefault(key, []).append(qid)
+    links = _Links(curation, ids_by_key, set(new_profiles) | set(old_profiles))
+
+    # Existing clusters keep their ids and members; their leader is their canonical.
+    grouped: dict[str, list[ExistingMember]] = {}
+    for m in existing:
+        grouped.setdefault(m.cluster_id, []).append(m)
+    for cluster_id, group in grouped.items():
+        members = [_Member(m.question_id, m.question, m.has_answer, m.match_key) for m in group]
+        lead = min(members, key=lambda m: canonical_sort_key(m, links.canonical, settings))
+        cluster = bank.found(cluster_id, lead.question_id, old_profiles[lead.question_id])
+        for member in members:
+            bank.add(cluster, member)
+
+    reasons: dict[str, str] = {}
+    for q in new:
+        prof = new_profiles[q.question_id]
+        member = _Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key)
+        target, reason = None, ""
+        partners = [bank.where[p] for p in sorted(links.must.get(q.question_id, ())) if p in bank.where]
+        allowed = [c.root() for c in partners if not links.forbids(q.question_id, c)]
+        if allowed:
+            target, reason = allowed[0], "must_link"
+        elif (same := bank.by_key.get(q.match_key)) is not None and not links.forbids(q.question_id, same):
+            target, reason = same.root(), "exact_key"
+            bank.matches.append(Match(q.question_id, target.leader_id, 100.0, "exact", True, "exact_key"))
+        else:
+            target, reason = _place_fuzzy(bank, links, q, prof)
+        if target is None:
+            target, reason = bank.found(cluster_id_for(q.question_id), q.question_id, prof), "new_cluster"
+        bank.add(target, member)
+        reasons[q.question_id] = reason
+
+    # must_link pairs still apart (both were already in the bank, or cannot_link kept them apart above).
+    for qid, partners in sorted(links.must.items()):
+        for other in sorted(partners):
+            if qid in bank.where and other in bank.where:
+                a, b = bank.where[qid].root(), bank.where[other].root()
+                if a is not b and not links.clash(a, b):
+                    bank.merge(a, b, "must_link")
+
+    touched = {id(bank.where[q.question_id].root()): bank.where[q.question_id].root() for q in new}
+    for merge in bank.merges:
+        survivor = next(c for c in bank.clusters if c.cluster_id == merge.into_id).root()
+        touched[id(survivor)] = survivor
+    canonical = {
+        c.cluster_id: min(c.members, key=lambda m: canonical_sort_key(m, links.canonical, settings)).question_id
+        for c in touched.values()
+    }
+    assignments = tuple(
+        ClusterAssignment(q.question_id, bank.where[q.question_id].root().cluster_id, reasons[q.question_id])
+        for q in new
+    )
+    return DedupeResult(assignments=assignments, matches=tuple(bank.matches), merges=tuple(bank.merges), canonical=canonical)
+

@@ -1,0 +1,55 @@
+"""Human overrides of the deduper, kept in data/curation.yaml and applied on every run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from qbank.errors import QbankError
+
+
+class CurationError(QbankError):
+    """data/curation.yaml is not in the expected shape."""
+
+
+@dataclass(frozen=True, slots=True)
+class Curation:
+    """Pairs that must or must not share a cluster, and questions preferred as canonical.
+
+    Each reference is a question id (`q_...`) or a question's text; text matches every question with
+    the same match key, so punctuation, case and filler do not matter.
+    """
+
+    must_link: tuple[tuple[str, str], ...] = ()
+    cannot_link: tuple[tuple[str, str], ...] = ()
+    canonical: tuple[str, ...] = ()
+
+
+def _pairs(raw: object, name: str, path: Path) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(p, list | tuple) and len(p) == 2 for p in raw):
+        raise CurationError(f"{path}: '{name}' must be a list of [question, question] pairs")
+    return tuple((str(a), str(b)) for a, b in raw)
+
+
+def load_curation(path: Path) -> Curation:
+    """Read a curation file; a missing file means no overrides."""
+    if not path.exists():
+        return Curation()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise CurationError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(data, dict):
+        raise CurationError(f"{path}: expected a mapping with must_link, cannot_link, canonical")
+    canonical = data.get("canonical") or []
+    if not isinstance(canonical, list):
+        raise CurationError(f"{path}: 'canonical' must be a list of questions")
+    return Curation(
+        must_link=_pairs(data.get("must_link"), "must_link", path),
+        cannot_link=_pairs(data.get("cannot_link"), "cannot_link", path),
+        canonical=tuple(str(c) for c in canonical),
+    )

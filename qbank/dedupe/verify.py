@@ -1,0 +1,87 @@
+"""Decide whether two match keys are the same interview question.
+
+rapidfuzz scores the keys' content words (token_sort_ratio), and two guards reject what a string score
+cannot see:
+
+- subset: one question names a thing the other does not ("neural network" vs "convolutional neural
+  network"); token_set_ratio and WRatio give ~100 here.
+- key_term: each names a thing the other does not ("k-means" vs "kNN", "L1" vs "L2", "precision" vs
+  "recall"); short differing names score high on edit distance.
+
+Content words are a key's words minus `weak_words` (data/filler.yaml: "use", "benefit", "work", ...),
+which vary freely between paraphrases. Two differing words still count as one when they are a typo or
+an inflection of each other (same first letter, rapidfuzz ratio >= word_typo_ratio, neither merely a
+prefixed form of the other, so "supervised" and "unsupervised" stay apart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from qbank.settings import DedupeSettings
+
+SCORER = "token_sort_ratio"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A match key split into the words that decide identity."""
+
+    key: str
+    content: tuple[str, ...]  # content words in key order, duplicates removed
+    text: str  # content words joined: what rapidfuzz scores
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    score: float
+    accepted: bool
+    rule: str
+
+
+def profile(key: str, weak: frozenset[str]) -> Profile:
+    """Content words of a key; a key made only of weak words keeps them all ("machine learn")."""
+    words = list(dict.fromkeys(key.split()))
+    content = [w for w in words if w not in weak] or words
+    return Profile(key=key, content=tuple(content), text=" ".join(content))
+
+
+def same_word(a: str, b: str, settings: DedupeSettings) -> bool:
+    """True when two different words are one word misspelt or inflected ("regularisation", "regularization")."""
+    if min(len(a), len(b)) < settings.min_typo_word_len or a[0] != b[0]:
+        return False
+    # "learning"/"learn" are inflections; "supervised"/"unsupervised" fail the first-letter test above.
+    if a.startswith(b) or b.startswith(a):
+        return True
+    return fuzz.ratio(a, b) >= settings.word_typo_ratio
+
+
+def unmatched_words(a: Profile, b: Profile, settings: DedupeSettings) -> tuple[list[str], list[str]]:
+    """Content words of each side with no equal, typo or inflected counterpart on the other side."""
+    only_b = [w for w in b.content if w not in a.content]
+    only_a: list[str] = []
+    for word in (w for w in a.content if w not in b.content):
+        twin = next((w for w in only_b if same_word(word, w, settings)), None)
+        if twin is None:
+            only_a.append(word)
+        else:
+            only_b.remove(twin)
+    return only_a, only_b
+
+
+def compare(a: Profile, b: Profile, settings: DedupeSettings, score: float | None = None) -> Verdict:
+    """Score a pair and decide it; `score` may be passed when rapidfuzz already computed it in bulk."""
+    if a.key == b.key:
+        return Verdict(100.0, True, "exact_key")
+    if score is None:
+        score = fuzz.token_sort_ratio(a.text, b.text)
+    only_a, only_b = unmatched_words(a, b, settings)
+    if only_a and only_b:
+        return Verdict(score, False, f"key_term:{only_a[0]}|{only_b[0]}")
+    if only_a or only_b:
+        return Verdict(score, False, f"subset:+{(only_a or only_b)[0]}")
+    if score < settings.threshold:
+        return Verdict(score, False, "below_threshold")
+    return Verdict(score, True, "content_match")
