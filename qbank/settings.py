@@ -27,6 +27,7 @@ class FetchSettings(BaseModel):
     user_agent: str = "qbank/0.1 (+https://github.com/qbank/qbank; interview-question curation)"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    max_seconds: float = 120.0  # whole download of one URL, so a server trickling bytes cannot hold a worker
     max_redirects: int = 5
     max_bytes: int = 10 * 1024 * 1024  # largest body we read (after decompression)
     retries: int = 3
@@ -34,6 +35,7 @@ class FetchSettings(BaseModel):
     backoff_max: float = 30.0
     per_host_concurrency: int = 2
     per_host_delay: float = 0.0  # seconds between requests to one host; robots.txt Crawl-delay wins if larger
+    max_crawl_delay: float = 60.0  # cap on a robots.txt Crawl-delay, so one host cannot stall a run
     concurrency: int = 8
     obey_robots: bool = True
 
@@ -46,11 +48,21 @@ class SplitSettings(BaseModel):
 class DedupeSettings(BaseModel):
     threshold: float = 88.0  # accept a fuzzy pair at or above this score (0..100)
     near_miss: float = 70.0  # record rejected pairs scoring at least this, for `qbank explain`
+    word_typo_ratio: float = 85.0  # two different words count as one (a typo) at or above this rapidfuzz ratio
+    min_typo_word_len: int = 5  # shorter words must match exactly: l1/l2, cnn/rnn, knn
+    block_tokens: int = 2  # each question is indexed under its this-many rarest content words
+    merge_linked: bool = True  # a new question matching two clusters whose canonicals also match merges them
+    canonical_min_chars: int = 15  # canonical choice prefers questions between these lengths
+    canonical_max_chars: int = 200
 
 
 class TagSettings(BaseModel):
     answer_weight: float = 0.3  # evidence from the answer counts this much of evidence from the question
     min_score: float = 0.5
+    section_weight: float = 0.3  # evidence from the section heading above the question (weak)
+    weak_weight: float = 0.4  # a taxonomy "weak" term counts this much of a full term
+    answer_chars: int = 600  # only the opening of a long answer is read: it states what the answer is about
+    batch_size: int = 512  # texts per spaCy nlp.pipe batch
 
 
 class ExportSettings(BaseModel):
