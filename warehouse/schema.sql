@@ -1,6 +1,8 @@
 -- qbank warehouse schema: the only definition of tables and views.
 -- Tables hold facts; views are the stable surface users query (bank, questions, sources, topics, audit).
--- schema_version is bumped with every change; warehouse/store.py migrates older files forward.
+-- schema_version is bumped with every change; warehouse/store.py migrates older files forward
+-- (numbered steps in warehouse/store.py MIGRATIONS), then runs this file again to refresh the views.
+-- Every statement is idempotent (IF NOT EXISTS / OR REPLACE). Column meanings: docs/warehouse.md.
 
 CREATE TABLE IF NOT EXISTS schema_info (
     key   VARCHAR PRIMARY KEY,
@@ -17,8 +19,11 @@ CREATE TABLE IF NOT EXISTS runs (
     sources_ok     INTEGER DEFAULT 0,
     sources_unchanged INTEGER DEFAULT 0,
     sources_failed INTEGER DEFAULT 0,
+    sources_skipped INTEGER DEFAULT 0,
     questions_added   INTEGER DEFAULT 0,
+    questions_kept    INTEGER DEFAULT 0,
     questions_removed INTEGER DEFAULT 0,
+    questions_total   INTEGER DEFAULT 0,
     clusters_total INTEGER DEFAULT 0,
     checks         JSON                       -- data-quality check results of this run
 );
@@ -95,7 +100,7 @@ CREATE TABLE IF NOT EXISTS matches (
     run_id      VARCHAR NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS topics (
+CREATE TABLE IF NOT EXISTS taxonomy (          -- v1 name: topics (now the view over it)
     topic       VARCHAR PRIMARY KEY,          -- taxonomy id, e.g. 'nlp'
     label       VARCHAR NOT NULL,
     description VARCHAR,
@@ -110,33 +115,113 @@ CREATE TABLE IF NOT EXISTS question_topics (
     PRIMARY KEY (question_id, topic)
 );
 
--- Views: the stable surface. `questions` and `sources` are the names users query.
+-- Views: the stable surface users query. Documented column by column in docs/warehouse.md.
 
 CREATE OR REPLACE VIEW questions AS
-SELECT question_id, source_uri, position, section, kind, level, question, answer, follow_ups,
-       cluster_id, question_raw, answer_text, rule, match_key, first_run_id, last_run_id
-FROM occurrences;
+SELECT o.question_id, o.cluster_id, o.source_uri, o.position, o.section, o.section_path, o.kind, o.level,
+       o.question, o.answer, o.follow_ups,
+       coalesce((SELECT list(qt.topic ORDER BY qt.topic) FROM question_topics qt
+                  WHERE qt.question_id = o.question_id), []::VARCHAR[]) AS topics,
+       (o.question_id = c.canonical_question_id)       AS is_canonical,
+       o.cluster_reason, o.question_raw, o.answer_text, o.rule, o.match_key, o.first_run_id, o.last_run_id
+FROM occurrences o
+LEFT JOIN clusters c ON c.cluster_id = o.cluster_id;
 
 CREATE OR REPLACE VIEW sources AS
-SELECT source_uri, status, error, content_sha256, fetched_at, question_count, format, title,
-       media_type, error_stage, first_run_id, last_run_id
+SELECT source_uri, status, error, error_stage, question_count, title, format, media_type, content_sha256,
+       etag, last_modified, fetched_at, metadata, first_run_id, last_run_id
 FROM source_docs;
 
+CREATE OR REPLACE VIEW topics AS
+SELECT t.topic, t.label, t.description, t.parent,
+       count(DISTINCT qt.question_id)                  AS question_count,
+       count(DISTINCT o.cluster_id)                    AS cluster_count
+FROM taxonomy t
+LEFT JOIN question_topics qt ON qt.topic = t.topic
+LEFT JOIN occurrences o ON o.question_id = qt.question_id
+GROUP BY t.topic, t.label, t.description, t.parent;
+
 CREATE OR REPLACE VIEW bank AS
+WITH members AS (
+    SELECT o.*, (o.question_id = c.canonical_question_id) AS is_canonical
+    FROM occurrences o JOIN clusters c ON c.cluster_id = o.cluster_id
+),
+agg AS (
+    SELECT cluster_id,
+           count(DISTINCT source_uri)                  AS source_count,
+           count(*)                                    AS variant_count,
+           -- the canonical question's own answer, else the longest answer of a variant
+           first(answer ORDER BY is_canonical DESC, length(answer) DESC, question_id)
+               FILTER (WHERE answer IS NOT NULL)       AS answer,
+           first(source_uri ORDER BY is_canonical DESC, length(answer) DESC, question_id)
+               FILTER (WHERE answer IS NOT NULL)       AS answer_source_uri,
+           list(struct_pack(question := question, source_uri := source_uri, section := section, answer := answer)
+                ORDER BY source_uri, position, question_id) AS variants
+    FROM members
+    GROUP BY cluster_id
+),
+-- most common kind / level among the variants; a tie goes to the canonical question's, then alphabetical
+kinds AS (
+    SELECT cluster_id, first(kind ORDER BY n DESC, canon DESC, kind) AS kind
+    FROM (SELECT cluster_id, kind, count(*) AS n, bool_or(is_canonical) AS canon
+          FROM members WHERE kind IS NOT NULL GROUP BY cluster_id, kind)
+    GROUP BY cluster_id
+),
+levels AS (
+    SELECT cluster_id, first(level ORDER BY n DESC, canon DESC, level) AS level
+    FROM (SELECT cluster_id, level, count(*) AS n, bool_or(is_canonical) AS canon
+          FROM members WHERE level IS NOT NULL GROUP BY cluster_id, level)
+    GROUP BY cluster_id
+),
+tags AS (
+    SELECT m.cluster_id, list(DISTINCT qt.topic ORDER BY qt.topic) AS topics
+    FROM question_topics qt JOIN members m ON m.question_id = qt.question_id
+    GROUP BY m.cluster_id
+)
 SELECT c.cluster_id,
        canon.question                                  AS question,
-       coalesce(canon.answer, (SELECT o.answer FROM occurrences o
-                                WHERE o.cluster_id = c.cluster_id AND o.answer IS NOT NULL
-                                ORDER BY length(o.answer) DESC, o.question_id LIMIT 1)) AS answer,
-       (SELECT list(DISTINCT qt.topic ORDER BY qt.topic) FROM question_topics qt
-         JOIN occurrences o ON o.question_id = qt.question_id
-        WHERE o.cluster_id = c.cluster_id)             AS topics,
-       (SELECT mode(o.kind) FROM occurrences o WHERE o.cluster_id = c.cluster_id) AS kind,
-       (SELECT mode(o.level) FROM occurrences o WHERE o.cluster_id = c.cluster_id) AS level,
-       (SELECT count(DISTINCT o.source_uri) FROM occurrences o WHERE o.cluster_id = c.cluster_id) AS source_count,
-       (SELECT count(*) FROM occurrences o WHERE o.cluster_id = c.cluster_id) AS variant_count,
+       a.answer,
+       a.answer_source_uri,
+       coalesce(t.topics, []::VARCHAR[])               AS topics,
+       k.kind,
+       l.level,
+       a.source_count,
+       a.variant_count,
+       a.variants,
        c.canonical_question_id,
+       canon.source_uri                                AS canonical_source_uri,
        c.first_run_id,
        c.last_run_id
 FROM clusters c
-JOIN occurrences canon ON canon.question_id = c.canonical_question_id;
+JOIN occurrences canon ON canon.question_id = c.canonical_question_id
+JOIN agg a ON a.cluster_id = c.cluster_id
+LEFT JOIN kinds k ON k.cluster_id = c.cluster_id
+LEFT JOIN levels l ON l.cluster_id = c.cluster_id
+LEFT JOIN tags t ON t.cluster_id = c.cluster_id;
+
+-- What the pipeline did not keep as-is, and why: one row per event.
+CREATE OR REPLACE VIEW audit AS
+SELECT 'rejected' AS event, r.source_uri, r.text, r.reason, r.section AS detail,
+       NULL::VARCHAR AS cluster_id, r.run_id
+FROM rejected r
+UNION ALL
+SELECT 'merged', o.source_uri, o.question, coalesce(o.cluster_reason, 'merged'),
+       'into: ' || canon.question, o.cluster_id, o.first_run_id
+FROM occurrences o
+JOIN clusters c ON c.cluster_id = o.cluster_id
+JOIN occurrences canon ON canon.question_id = c.canonical_question_id
+WHERE o.question_id <> c.canonical_question_id
+UNION ALL
+SELECT 'cluster_merged', NULL, m.absorbed_id, coalesce(m.reason, 'merged'), 'into cluster ' || m.into_id,
+       m.into_id, m.run_id
+FROM cluster_merges m
+UNION ALL
+SELECT 'near_miss', q.source_uri, q.question, m.rule,
+       m.scorer || '=' || round(m.score, 1) || ', not merged with: ' || coalesce(other.question, m.other_id),
+       q.cluster_id, m.run_id
+FROM matches m
+JOIN occurrences q ON q.question_id = m.question_id
+LEFT JOIN occurrences other ON other.question_id = m.other_id
+WHERE NOT m.accepted;
+
+INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '2');

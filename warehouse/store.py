@@ -1,0 +1,464 @@
+"""The DuckDB warehouse: open (creating or migrating the schema), read what the pipeline needs, load a run.
+
+Every public method opens the file, does its work and closes it: DuckDB allows one writing process, so a
+connection is never kept between calls. A file held by another process raises `WarehouseBusy` after a short
+retry window; a file made by a newer qbank raises `SchemaVersionError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from qbank.checks import run_checks
+from qbank.errors import QbankError, SchemaVersionError, WarehouseBusy
+from qbank.records import (
+    DedupeResult,
+    ExistingMember,
+    KnownSource,
+    Question,
+    RunInfo,
+    RunSummary,
+    SourceResult,
+    SourceSummary,
+    TopicRow,
+    TopicTag,
+)
+
+SCHEMA_PATH = Path(__file__).with_name("schema.sql")
+
+# Step N brings a version N-1 warehouse to version N. Views are dropped before the steps and re-created
+# from schema.sql after them, so steps only change tables.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE topics RENAME TO taxonomy",  # the name `topics` is now the view users query
+        "ALTER TABLE runs ADD COLUMN sources_skipped INTEGER DEFAULT 0",
+        "ALTER TABLE runs ADD COLUMN questions_kept INTEGER DEFAULT 0",
+        "ALTER TABLE runs ADD COLUMN questions_total INTEGER DEFAULT 0",
+    ),
+}
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<proc>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def schema_sql() -> str:
+    """The DDL of the current schema (tables, views, schema_version row)."""
+    return SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+def current_schema_version() -> int:
+    """The version schema.sql declares in its schema_info row."""
+    found = re.search(r"VALUES \('schema_version', '(\d+)'\)", schema_sql())
+    if found is None:
+        raise RuntimeError(f"{SCHEMA_PATH} does not set schema_version")
+    return int(found.group(1))
+
+
+def busy_message(path: Path, error: str) -> str:
+    """One line naming the process that holds the warehouse, from DuckDB's lock error text."""
+    holder = _LOCK_HOLDER.search(error)
+    who = f"{holder['proc']} (PID {holder['pid']})" if holder else "another process"
+    return f"warehouse {path} is in use by {who}; wait for it to finish and retry"
+
+
+def connect(path: Path, *, read_only: bool = False, busy_timeout: float = 5.0) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, retrying while another process holds its lock, then raising WarehouseBusy."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            text = str(error)
+            if "lock" not in text.lower():
+                raise QbankError(f"cannot open warehouse {path}: {text.splitlines()[0]}") from None
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(busy_message(path, text)) from None
+            time.sleep(0.2)
+
+
+def _stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Schema version of an open warehouse; None for an empty file. Version 1 files have no version row."""
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "occurrences" not in tables:
+        return None
+    row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 1
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: int | None) -> None:
+    """Create the schema in an empty file, or apply the numbered steps after `version`, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if version is not None:
+            for (view,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
+                con.execute(f'DROP VIEW "{view}"')
+            for step in range(version + 1, current_schema_version() + 1):
+                for statement in MIGRATIONS[step]:
+                    con.execute(statement)
+        con.execute(schema_sql())
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Bulk insert through Arrow: executemany is row-at-a-time in DuckDB."""
+    if not rows:
+        return
+    data = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
+    con.register("_qbank_rows", data)
+    try:
+        names = ", ".join(columns)
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _qbank_rows")
+    finally:
+        con.unregister("_qbank_rows")
+
+
+def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> list[str]:
+    return [row[0] for row in con.execute(sql, list(params)).fetchall()]
+
+
+OCCURRENCE_COLUMNS = (
+    "question_id", "source_uri", "position", "section", "section_path", "kind", "level", "question",
+    "question_raw", "answer", "answer_text", "follow_ups", "rule", "match_key", "cluster_id",
+    "cluster_reason", "first_run_id", "last_run_id",
+)  # fmt: skip
+
+
+class Warehouse:
+    """The qbank DuckDB file. Cheap to construct; each method opens and closes the file."""
+
+    def __init__(self, path: Path, busy_timeout: float = 5.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._ready = False
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    def ensure_schema(self) -> int:
+        """Create the file or migrate it to the current schema; return the version. Refuses newer files."""
+        if self._ready:
+            return current_schema_version()
+        current = current_schema_version()
+        version: int | None = None
+        if self.path.exists():
+            con = connect(self.path, read_only=True, busy_timeout=self.busy_timeout)
+            try:
+                version = _stored_version(con)
+            finally:
+                con.close()
+        if version is not None and version > current:
+            raise SchemaVersionError(
+                f"warehouse {self.path} has schema version {version}, newer than this qbank's {current}; "
+                "upgrade qbank to open it"
+            )
+        if version != current:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = connect(self.path, busy_timeout=self.busy_timeout)
+            try:
+                _migrate(con, version)
+            finally:
+                con.close()
+        self._ready = True
+        return current
+
+    @contextmanager
+    def open(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the up-to-date warehouse, closed on exit."""
+        self.ensure_schema()
+        con = connect(self.path, read_only=read_only, busy_timeout=self.busy_timeout)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    # -- what the pipeline reads -----------------------------------------------------------------
+
+    def known_sources(self) -> dict[str, KnownSource]:
+        """Every recorded source with its content hash and HTTP validators, for change detection."""
+        with self.open(read_only=True) as con:
+            rows = con.execute(
+                "SELECT source_uri, content_sha256, etag, last_modified, status FROM source_docs"
+            ).fetchall()
+        return {uri: KnownSource(uri, sha, etag, modified, status) for uri, sha, etag, modified, status in rows}
+
+    def existing_members(self) -> list[ExistingMember]:
+        """Every loaded question with its cluster, for incremental dedupe."""
+        with self.open(read_only=True) as con:
+            rows = con.execute(
+                "SELECT question_id, cluster_id, match_key, question, source_uri, answer IS NOT NULL "
+                "FROM occurrences ORDER BY question_id"
+            ).fetchall()
+        return [ExistingMember(*row) for row in rows]
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def load_run(
+        self,
+        run: RunInfo,
+        results: Sequence[SourceResult],
+        questions: Sequence[Question],
+        dedupe: DedupeResult,
+        tags: Sequence[TopicTag],
+        topics: Sequence[TopicRow],
+    ) -> RunSummary:
+        """Load one run in ONE transaction; any error rolls back and leaves the warehouse as it was.
+
+        `questions` are the occurrences of the changed sources (results that are neither failed nor
+        unchanged); each such source's rows are replaced by them. Failed sources keep what they loaded
+        before; unchanged sources only get `last_run_id` bumped.
+        """
+        with self.open() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                summary = _Load(con, run).load(results, questions, dedupe, tags, topics)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return summary
+
+
+class _Load:
+    """The steps of one load_run, on a connection inside an open transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run: RunInfo) -> None:
+        self.con = con
+        self.run = run
+        self.touched_clusters: set[str] = set()
+
+    def load(
+        self,
+        results: Sequence[SourceResult],
+        questions: Sequence[Question],
+        dedupe: DedupeResult,
+        tags: Sequence[TopicTag],
+        topics: Sequence[TopicRow],
+    ) -> RunSummary:
+        con, run_id = self.con, self.run.run_id
+        previous = dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
+        changed = {r.source_uri: r for r in results if r.failure is None and not r.unchanged}
+        by_source: dict[str, list[Question]] = defaultdict(list)
+        for question in questions:
+            if question.item.source_uri not in changed:
+                raise ValueError(f"question {question.question_id} belongs to no changed source in this run")
+            by_source[question.item.source_uri].append(question)
+
+        summaries: list[SourceSummary] = []
+        for result in results:
+            if result.failure is not None:
+                summaries.append(self._record_failure(result, previous.get(result.source_uri, 0)))
+            elif result.unchanged:
+                summaries.append(self._bump_unchanged(result.source_uri))
+        assignments = {a.question_id: a for a in dedupe.assignments}
+        for uri, result in changed.items():
+            summaries.append(self._replace_source(result, by_source.get(uri, []), assignments))
+        new_ids = [q.question_id for q in questions]
+
+        self._apply_clusters(dedupe)
+        con.execute("DELETE FROM matches WHERE list_contains(?, question_id)", [new_ids])
+        _insert(
+            con, "matches", ("question_id", "other_id", "score", "scorer", "accepted", "rule", "run_id"),
+            [(m.question_id, m.other_id, m.score, m.scorer, m.accepted, m.rule, run_id) for m in dedupe.matches],
+        )  # fmt: skip
+        self._replace_tags(new_ids, tags)
+        if topics:  # the taxonomy is given whole: replace it
+            con.execute("DELETE FROM taxonomy")
+            _insert(con, "taxonomy", ("topic", "label", "description", "parent"),
+                    [(t.topic, t.label, t.description, t.parent) for t in topics])  # fmt: skip
+
+        checks = run_checks(con, previous)
+        return self._record_run(results, summaries, checks)
+
+    def _record_failure(self, result: SourceResult, kept: int) -> SourceSummary:
+        """A failed or skipped source: record the error, keep whatever it loaded before."""
+        failure = result.failure
+        assert failure is not None
+        reason = " ".join(failure.reason.split())  # one line, whatever the stage gave us
+        self.con.execute(
+            "INSERT INTO source_docs (source_uri, status, error, error_stage, first_run_id, last_run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_uri) DO UPDATE SET status = excluded.status, "
+            "error = excluded.error, error_stage = excluded.error_stage, last_run_id = excluded.last_run_id",
+            [result.source_uri, failure.status, reason, failure.stage, self.run.run_id, self.run.run_id],
+        )
+        return SourceSummary(result.source_uri, failure.status, reason, kept=kept)
+
+    def _bump_unchanged(self, uri: str) -> SourceSummary:
+        run_id = self.run.run_id
+        self.con.execute("UPDATE source_docs SET last_run_id = ? WHERE source_uri = ?", [run_id, uri])
+        self.con.execute("UPDATE occurrences SET last_run_id = ? WHERE source_uri = ?", [run_id, uri])
+        kept = self.con.execute("SELECT count(*) FROM occurrences WHERE source_uri = ?", [uri]).fetchone()[0]
+        return SourceSummary(uri, "unchanged", kept=kept)
+
+    def _replace_source(self, result: SourceResult, questions: list[Question], assignments: dict) -> SourceSummary:
+        """Make the source's occurrences exactly `questions`, keeping first_run_id of rows that stay."""
+        con, uri, run_id = self.con, result.source_uri, self.run.run_id
+        old = {
+            qid: (first_run, cluster_id, reason)
+            for qid, first_run, cluster_id, reason in con.execute(
+                "SELECT question_id, first_run_id, cluster_id, cluster_reason FROM occurrences WHERE source_uri = ?",
+                [uri],
+            ).fetchall()
+        }
+        rows = []
+        for q in questions:
+            item = q.item
+            assignment = assignments.get(q.question_id)
+            if assignment is not None:
+                cluster_id, reason = assignment.cluster_id, assignment.reason
+            elif q.question_id in old:
+                cluster_id, reason = old[q.question_id][1], old[q.question_id][2]
+            else:
+                raise ValueError(f"new question {q.question_id} of {uri} has no cluster assignment")
+            first_run = old[q.question_id][0] if q.question_id in old else run_id
+            rows.append((
+                q.question_id, uri, item.position, item.section, list(item.section_path), item.kind, item.level,
+                item.question, item.question_raw, item.answer_markdown, item.answer_text, list(item.follow_ups),
+                item.rule, q.match_key, cluster_id, reason, first_run, run_id,
+            ))  # fmt: skip
+            self.touched_clusters.add(cluster_id)
+        new_ids = {q.question_id for q in questions}
+        removed = sorted(set(old) - new_ids)
+        self.touched_clusters.update(old[qid][1] for qid in removed)
+        con.execute("DELETE FROM occurrences WHERE source_uri = ?", [uri])
+        con.execute("DELETE FROM question_topics WHERE list_contains(?, question_id)", [removed])
+        con.execute(
+            "DELETE FROM matches WHERE list_contains(?, question_id) OR list_contains(?, other_id)", [removed, removed]
+        )
+        _insert(con, "occurrences", OCCURRENCE_COLUMNS, rows)
+
+        con.execute("DELETE FROM rejected WHERE source_uri = ?", [uri])
+        _insert(
+            con, "rejected", ("source_uri", "block_order", "text", "reason", "section", "run_id"),
+            [(r.source_uri, r.block_order, r.text, r.reason, r.section, run_id) for r in result.rejected],
+        )  # fmt: skip
+        raw, doc = result.raw, result.doc
+        con.execute(
+            """INSERT INTO source_docs (source_uri, status, error, error_stage, content_sha256, media_type, format,
+                   title, metadata, etag, last_modified, fetched_at, question_count, first_run_id, last_run_id)
+               VALUES (?, 'ok', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (source_uri) DO UPDATE SET status = 'ok', error = NULL, error_stage = NULL,
+                   content_sha256 = excluded.content_sha256, media_type = excluded.media_type,
+                   format = excluded.format, title = excluded.title, metadata = excluded.metadata,
+                   etag = excluded.etag, last_modified = excluded.last_modified, fetched_at = excluded.fetched_at,
+                   question_count = excluded.question_count, last_run_id = excluded.last_run_id""",
+            [
+                uri,
+                raw.sha256 if raw else (doc.sha256 if doc else None),
+                raw.media_type if raw else None,
+                doc.format if doc else None,
+                doc.title if doc else None,
+                json.dumps(doc.metadata, sort_keys=True, ensure_ascii=False) if doc else None,
+                raw.etag if raw else None,
+                raw.last_modified if raw else None,
+                raw.fetched_at if raw else None,
+                len(questions),
+                run_id,
+                run_id,
+            ],
+        )
+        kept = len(new_ids & set(old))
+        return SourceSummary(uri, "ok", added=len(new_ids) - kept, kept=kept, removed=len(removed))
+
+    def _apply_clusters(self, dedupe: DedupeResult) -> None:
+        """New clusters, merges, canonical choices; drop clusters left empty."""
+        con, run_id = self.con, self.run.run_id
+        for merge in dedupe.merges:
+            con.execute("UPDATE occurrences SET cluster_id = ? WHERE cluster_id = ?", [merge.into_id, merge.absorbed_id])
+            con.execute("DELETE FROM clusters WHERE cluster_id = ?", [merge.absorbed_id])
+            _insert(con, "cluster_merges", ("absorbed_id", "into_id", "reason", "run_id"),
+                    [(merge.absorbed_id, merge.into_id, merge.reason, run_id)])  # fmt: skip
+            self.touched_clusters.add(merge.into_id)
+        for cluster_id, question_id in dedupe.canonical.items():
+            member = con.execute(
+                "SELECT cluster_id FROM occurrences WHERE question_id = ?", [question_id]
+            ).fetchone()
+            if member is None or member[0] != cluster_id:
+                raise ValueError(f"canonical question {question_id} is not a member of cluster {cluster_id}")
+        # clusters referenced by occurrences but not yet stored: new clusters
+        con.execute(
+            """INSERT INTO clusters (cluster_id, canonical_question_id, first_run_id, last_run_id)
+               SELECT cluster_id, min(question_id), ?, ? FROM occurrences
+               WHERE cluster_id NOT IN (SELECT cluster_id FROM clusters) GROUP BY cluster_id""",
+            [run_id, run_id],
+        )
+        for cluster_id, question_id in dedupe.canonical.items():
+            con.execute(
+                "UPDATE clusters SET canonical_question_id = ? WHERE cluster_id = ? AND canonical_question_id <> ?",
+                [question_id, cluster_id, question_id],
+            )
+        # a canonical question that left its cluster: the best remaining member takes over
+        con.execute(
+            """UPDATE clusters SET canonical_question_id = (
+                   SELECT o.question_id FROM occurrences o WHERE o.cluster_id = clusters.cluster_id
+                   ORDER BY o.answer IS NULL, o.first_run_id, o.question_id LIMIT 1)
+               WHERE NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.question_id = clusters.canonical_question_id
+                                   AND o.cluster_id = clusters.cluster_id)
+                 AND EXISTS (SELECT 1 FROM occurrences o WHERE o.cluster_id = clusters.cluster_id)"""
+        )
+        con.execute("DELETE FROM clusters WHERE cluster_id NOT IN (SELECT DISTINCT cluster_id FROM occurrences)")
+        con.execute(
+            "UPDATE clusters SET last_run_id = ? WHERE list_contains(?, cluster_id)",
+            [run_id, sorted(self.touched_clusters | set(dedupe.canonical))],
+        )
+
+    def _replace_tags(self, new_ids: list[str], tags: Sequence[TopicTag]) -> None:
+        tagged = sorted({t.question_id for t in tags} | set(new_ids))
+        self.con.execute("DELETE FROM question_topics WHERE list_contains(?, question_id)", [tagged])
+        unique = {(t.question_id, t.topic): t for t in tags}  # one row per (question, topic): the last wins
+        _insert(self.con, "question_topics", ("question_id", "topic", "score", "evidence"),
+                [(t.question_id, t.topic, t.score, t.evidence) for t in unique.values()])  # fmt: skip
+        missing = _ids(
+            self.con,
+            "SELECT DISTINCT question_id FROM question_topics WHERE list_contains(?, question_id) "
+            "AND question_id NOT IN (SELECT question_id FROM occurrences) ORDER BY 1",
+            [tagged],
+        )
+        if missing:
+            raise ValueError(f"topic tags for unknown questions: {', '.join(missing[:5])}")
+
+    def _record_run(self, results: Sequence[SourceResult], summaries: list[SourceSummary], checks: tuple) -> RunSummary:
+        con, run = self.con, self.run
+        failed = sum(s.status == "failed" for s in summaries)
+        status = "failed" if results and failed == len(results) else "partial" if failed else "ok"
+        total = con.execute("SELECT count(*) FROM occurrences").fetchone()[0]
+        clusters = con.execute("SELECT count(*) FROM clusters").fetchone()[0]
+        summary = RunSummary(
+            run_id=run.run_id,
+            status=status,
+            sources=tuple(sorted(summaries, key=lambda s: s.source_uri)),
+            questions_added=sum(s.added for s in summaries),
+            questions_kept=sum(s.kept for s in summaries),
+            questions_removed=sum(s.removed for s in summaries),
+            questions_total=total,
+            clusters_total=clusters,
+            checks=checks,
+        )
+        checks_json = json.dumps(
+            [{"name": c.name, "ok": c.ok, "message": c.message, "rows": list(c.rows)} for c in checks]
+        )
+        con.execute(
+            """INSERT INTO runs (run_id, started_at, finished_at, status, settings_hash, sources_seen, sources_ok,
+                   sources_unchanged, sources_failed, sources_skipped, questions_added, questions_kept,
+                   questions_removed, questions_total, clusters_total, checks)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                run.run_id, run.started_at, datetime.now(run.started_at.tzinfo), status, run.settings_hash,
+                len(results), sum(s.status == "ok" for s in summaries),
+                sum(s.status == "unchanged" for s in summaries), failed,
+                sum(s.status == "skipped" for s in summaries), summary.questions_added, summary.questions_kept,
+                summary.questions_removed, total, clusters, checks_json,
+            ],
+        )  # fmt: skip
+        return summary
+
