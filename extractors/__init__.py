@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from extractors.detect import decode, detect_format
+from extractors.html import extract_html
 from extractors.markdown import extract_markdown
 from extractors.text import extract_text
 from qbank.errors import SourceError
@@ -17,6 +18,7 @@ from qbank.records import RawDocument, StructuredDoc
 __all__ = ["extract"]
 
 _EXTRACTORS: dict[str, Callable[[RawDocument, str], StructuredDoc]] = {
+    "html": extract_html,
     "markdown": extract_markdown,
     "text": extract_text,
 }

@@ -1,0 +1,199 @@
+"""HTML -> Markdown -> Blocks.
+
+1. BeautifulSoup cleans the page: page chrome (nav, aside, footer, docs-site sidebars and tables of
+   contents) goes, and content trafilatura would drop is rescued (`<details>/<summary>` and accordion
+   buttons become a bold question paragraph followed by the answer).
+2. trafilatura extracts the main text as Markdown; when it keeps too little of the page's visible text,
+   markdownify converts the cleaned main element instead.
+3. The Markdown parser turns it into blocks, so every format has one block shape.
+"""
+
+from __future__ import annotations
+
+import re
+
+import trafilatura
+from bs4 import BeautifulSoup, Tag
+from markdownify import markdownify
+
+from extractors.blocks import build_doc
+from extractors.markdown import parse_markdown
+from extractors.schema_org import extract_structured_qa
+from qbank.records import RawDocument, StructuredDoc
+
+MIN_KEPT_RATIO = 0.3  # trafilatura output shorter than this share of the visible text means it lost content
+MIN_HEADINGS_KEPT = 0.6  # share of the page's headings trafilatura must keep
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+_INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe")
+_CHROME_TAGS = {"nav", "aside", "footer", "form"}
+_CHROME_ROLES = {"navigation", "complementary", "contentinfo", "banner", "search"}
+# class/id words used for page chrome by blogs and docs generators (MkDocs Material, Docusaurus, Sphinx,
+# Read the Docs, GitBook); matched as whole words of hyphen/underscore separated names
+_CHROME_WORDS = re.compile(
+    r"(^|[-_\s])(toc|sidebar|sphinxsidebar|sphinxsidebarwrapper|breadcrumbs?|navbar|nav|menu|pagination|"
+    r"footer|related|share|sharing|social|cookie|newsletter|subscribe|advert|ads|headerlink|skip)([-_\s]|$)",
+    re.IGNORECASE,
+)
+_ACCORDION_WORDS = re.compile(r"accordion|faq|collaps|toggle|expand", re.IGNORECASE)
+_LATER_LINE = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*+]|\d+[.)])\s+\S")
+
+
+def _names(tag: Tag) -> str:
+    return " ".join([*tag.get("class", []), str(tag.get("id", "")), str(tag.get("data-testid", ""))])
+
+
+def _text_len(tag: Tag) -> int:
+    return len(tag.get_text(" ", strip=True))
+
+
+def _is_toc_list(tag: Tag) -> bool:
+    """A list whose every item is just a link to an anchor on the same page: a table of contents."""
+    items = tag.find_all("li", recursive=False)
+    if len(items) < 2:
+        return False
+    for li in items:
+        link = li.find("a", href=True)
+        if link is None or not str(link["href"]).startswith("#"):
+            return False
+        own_text = li.get_text(" ", strip=True)
+        nested = sum(len(sub.get_text(" ", strip=True)) for sub in li.find_all(["ul", "ol"]))
+        if len(own_text) - nested > len(link.get_text(" ", strip=True)) + 3:
+            return False
+    return True
+
+
+def _drop_chrome(soup: BeautifulSoup) -> None:
+    """Remove navigation, sidebars, footers and TOCs, but never a wrapper that holds the main content."""
+    for tag in soup.find_all(_INVISIBLE):
+        tag.decompose()
+    body = soup.body or soup
+    total = max(_text_len(body), 1)
+    for tag in body.find_all(True):
+        if tag.decomposed or tag.name in ("html", "body", "main", "article"):
+            continue
+        chrome = tag.name in _CHROME_TAGS or tag.get("role") in _CHROME_ROLES or (tag.name != "button" and _CHROME_WORDS.search(_names(tag)))
+        if tag.name in ("ul", "ol") and _is_toc_list(tag):
+            chrome = True
+        if chrome and not tag.find(["main", "article"]) and _text_len(tag) < 0.5 * total:
+            tag.decompose()
+
+
+def _bold_paragraph(soup: BeautifulSoup, text: str) -> Tag:
+    para = soup.new_tag("p")
+    strong = soup.new_tag("strong")
+    strong.string = text
+    para.append(strong)
+    return para
+
+
+def _rescue_collapsed(soup: BeautifulSoup) -> None:
+    """Make collapsible Q/A survive extraction: summaries and accordion buttons become bold paragraphs."""
+    for details in soup.find_all("details"):
+        summary = details.find("summary")
+        if summary is not None:
+            text = summary.get_text(" ", strip=True)
+            summary.replace_with(_bold_paragraph(soup, text) if text else "")
+        details.name = "div"
+    for button in soup.find_all("button"):
+        text = button.get_text(" ", strip=True)
+        accordion = button.has_attr("aria-expanded") or button.has_attr("aria-controls") or any(
+            _ACCORDION_WORDS.search(_names(t)) for t in (button, *button.parents) if isinstance(t, Tag)
+        )
+        panel_id = button.get("aria-controls")
+        panel = soup.find(id=panel_id) if panel_id else None
+        if panel is not None:
+            for attr in ("hidden", "aria-hidden", "style"):
+                del panel[attr]  # collapsed panels are hidden until clicked; their text is the answer
+        if not accordion or not text:
+            button.decompose()
+        elif button.parent is not None and button.parent.name in ("h1", "h2", "h3", "h4", "h5", "h6", "dt"):
+            button.unwrap()
+        else:
+            button.replace_with(_bold_paragraph(soup, text))
+
+
+def _title(soup: BeautifulSoup) -> str | None:
+    og = soup.find("meta", attrs={"property": "og:title"})
+    if og and og.get("content", "").strip():
+        return og["content"].strip()
+    if soup.title and soup.title.get_text(strip=True):
+        return soup.title.get_text(strip=True)
+    h1 = soup.find("h1")
+    return h1.get_text(" ", strip=True) if h1 else None
+
+
+def _metadata(soup: BeautifulSoup) -> dict[str, str]:
+    wanted = {
+        "author": "author", "description": "description", "keywords": "tags",
+        "article:published_time": "date", "article:modified_time": "modified", "og:site_name": "site",
+    }
+    out: dict[str, str] = {}
+    for meta in soup.find_all("meta"):
+        key = wanted.get(str(meta.get("name") or meta.get("property") or "").lower())
+        if key and meta.get("content", "").strip() and key not in out:
+            out[key] = meta["content"].strip()
+    return out
+
+
+def _separate_item_paragraphs(md: str) -> str:
+    """trafilatura writes `<li><p>Q</p><p>A</p></li>` as two adjacent lines, which Markdown would join as a
+    lazy continuation; indent the second line under the item as its own paragraph instead."""
+    out: list[str] = []
+    item_indent: str | None = None
+    for line in md.splitlines():
+        m = _LATER_LINE.match(line)
+        if m:
+            item_indent = m["indent"] + " " * (len(m["marker"]) + 1)
+        elif (
+            item_indent is not None
+            and line.strip()
+            and not line.startswith((item_indent, "#", "|", "```", ">"))
+            and out
+            and out[-1].strip()
+        ):
+            out.extend(["", item_indent + line.strip()])
+            continue
+        elif not line.strip():
+            item_indent = None
+        out.append(line)
+    return "\n".join(out)
+
+
+def _keeps_enough(md: str | None, main: Tag) -> bool:
+    """trafilatura output is usable when it keeps enough of the visible text and most headings
+    (its fallback path can silently drop every heading, and headings often are the questions)."""
+    if not md:
+        return False
+    flat = " ".join(md.split())
+    if len(flat) < MIN_KEPT_RATIO * _text_len(main):
+        return False
+    headings = [h.get_text(" ", strip=True) for h in main.find_all(_HEADINGS)]
+    headings = [h for h in headings if h]
+    kept = sum(1 for h in headings if h in flat)
+    return not headings or kept >= MIN_HEADINGS_KEPT * len(headings)
+
+
+def html_to_markdown(html: str) -> str:
+    """Main content of an HTML page as Markdown."""
+    soup = BeautifulSoup(html, "lxml")
+    _rescue_collapsed(soup)
+    _drop_chrome(soup)
+    cleaned = str(soup)
+    main = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    for favor_recall in (False, True):
+        extracted = trafilatura.extract(
+            cleaned, output_format="markdown", include_formatting=True, include_tables=True,
+            include_links=False, include_comments=False, with_metadata=False, favor_recall=favor_recall,
+        )
+        if _keeps_enough(extracted, main):
+            return _separate_item_paragraphs(extracted)
+    return markdownify(str(main), heading_style="ATX", bullets="-", strip=["a", "img"])
+
+
+def extract_html(raw: RawDocument, text: str) -> StructuredDoc:
+    """HTML page (decoded) -> StructuredDoc, with schema.org Q/A the page declares."""
+    original = BeautifulSoup(text, "lxml")
+    blocks = parse_markdown(html_to_markdown(text))
+    title = _title(original)
+    return build_doc(raw, "html", title, blocks, _metadata(original), extract_structured_qa(text, raw.source_uri))

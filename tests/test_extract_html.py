@@ -1,0 +1,131 @@
+"""HTML extraction: main text as blocks, chrome and TOC removal, collapsed Q/A rescue, schema.org."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extractors import extract
+from extractors.html import html_to_markdown
+from extractors.schema_org import extract_structured_qa
+from qbank.records import StructuredDoc
+from tests.test_extract_support import raw_doc
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+
+
+def _page(name: str) -> StructuredDoc:
+    path = FIXTURES / name
+    return extract(raw_doc(path.read_bytes(), uri=f"https://example.org/{name}", media_type="text/html"))
+
+
+def _all_text(doc: StructuredDoc) -> str:
+    return "\n".join(b.text for b in doc.blocks)
+
+
+def test_blog_post_headings_lists_and_answers():
+    doc = _page("blog_post.html")
+    assert doc.format == "html"
+    assert doc.title == "Top 5 Kubernetes Interview Questions"  # og:title wins over <title>
+    headings = [(b.level, b.text) for b in doc.blocks if b.kind == "heading"]
+    assert headings[:3] == [(1, "Top 5 Kubernetes Interview Questions"), (2, "Basics"), (3, "1. What is a Pod?")]
+    nested = next(b for b in doc.blocks if b.text == "ordinal hostnames such as web-0")
+    assert (nested.kind, nested.depth) == ("list_item", 1)
+    service = next(b for b in doc.blocks if b.text == "What is a Service?")
+    assert (service.kind, service.ordered, service.number, service.bold) == ("list_item", True, 1, True)
+    answer = doc.blocks[service.order + 1]
+    assert answer.kind == "paragraph" and answer.depth == 1 and answer.text.startswith("A stable virtual IP")
+    operator = next(b for b in doc.blocks if b.text == "What is an operator?")
+    assert operator.kind == "paragraph" and operator.bold
+    assert any(b.kind == "table" and "ConfigMap" in b.text for b in doc.blocks)
+    text = _all_text(doc)
+    for chrome in ("Related posts", "Terraform tips", "All rights reserved", "About"):
+        assert chrome not in text
+
+
+def test_docs_page_drops_sidebars_toc_and_footer():
+    doc = _page("docs_page.html")
+    assert doc.title == "SQL Interview Questions - Team Handbook"
+    questions = [b.text for b in doc.blocks if b.text.endswith("?")]
+    # each question once, as a heading: the sidebar TOC and the in-page anchor list are gone
+    assert questions == [
+        "What is the difference between an inner and an outer join?",
+        "When would you use a common table expression?",
+    ]
+    assert all(b.kind == "heading" and b.level == 2 for b in doc.blocks if b.text in questions)
+    text = _all_text(doc)
+    for chrome in ("Python questions", "Table of contents", "Common table expressions", "Copyright", "¶", "Next:"):
+        assert chrome not in text
+    assert any(b.kind == "code" and "WITH recent" in b.text for b in doc.blocks)
+    assert doc.metadata["description"] == "Questions we ask in SQL interviews"
+
+
+def test_faq_accordion_and_details_questions_survive():
+    doc = _page("faq_accordion.html")
+    assert doc.title == "Frontend Interview FAQ"
+    blocks = {b.text: b for b in doc.blocks}
+    assert blocks["What is the virtual DOM?"].kind == "heading"  # button inside a heading: the heading stays
+    for question in ("What does CSS specificity decide?", "How do you make a page accessible?", "What is event delegation?"):
+        assert blocks[question].kind == "paragraph" and blocks[question].bold
+        following = doc.blocks[blocks[question].order + 1]
+        assert following.kind == "paragraph" and not following.bold and len(following.text) > 30
+    assert any(b.text.startswith("Which of several matching rules wins") for b in doc.blocks)  # hidden panel kept
+    text = _all_text(doc)
+    assert "Apply now" not in text and "resume tips" not in text and "Jobs Inc" not in text
+
+
+def test_schema_org_faq_page_json_ld():
+    doc = _page("faq_accordion.html")
+    assert [qa.question for qa in doc.structured_qa] == ["What is the virtual DOM?", "What does CSS specificity decide?"]
+    assert doc.structured_qa[0].answer_markdown == "An in-memory tree the framework **diffs** against the last render."
+    assert doc.structured_qa[1].answer_markdown == "Which of several matching rules wins."
+
+
+def test_schema_org_microdata_qa_page():
+    html = """<html><body><div itemscope itemtype="https://schema.org/QAPage">
+      <div itemprop="mainEntity" itemscope itemtype="https://schema.org/Question">
+        <h1 itemprop="name">How do I reverse a list in Python?</h1>
+        <div itemprop="suggestedAnswer" itemscope itemtype="https://schema.org/Answer">
+          <div itemprop="text">Use slicing with a negative step.</div></div>
+        <div itemprop="acceptedAnswer" itemscope itemtype="https://schema.org/Answer">
+          <div itemprop="text">Call reversed() or list.reverse().</div></div>
+      </div></div></body></html>"""
+    qa = extract_structured_qa(html, "https://example.org/q/1")
+    assert [(q.question, q.answer_markdown) for q in qa] == [
+        ("How do I reverse a list in Python?", "Call reversed() or list.reverse().")
+    ]
+
+
+def test_pages_without_structured_data_have_none():
+    assert _page("blog_post.html").structured_qa == ()
+    assert extract_structured_qa("<html><body><script type='application/ld+json'>{broken</script></body></html>") == ()
+
+
+PAGE = (
+    "<html><body><main><h1>Questions</h1><p>Intro text for the page, long enough to count as content.</p>"
+    "<h2>What is a closure?</h2><p>A function with the variables it captured.</p>"
+    "<ol><li>Why use <strong>generators</strong>?<ul><li>lazy</li></ul></li></ol></main></body></html>"
+)
+
+
+def test_falls_back_to_the_whole_main_text_when_trafilatura_keeps_too_little(monkeypatch):
+    monkeypatch.setattr("extractors.html.trafilatura.extract", lambda *a, **k: "Intro text")
+    md = html_to_markdown(PAGE)
+    assert "# Questions" in md and "## What is a closure?" in md
+    assert "A function with the variables it captured." in md
+    assert "1. Why use **generators**?" in md and "lazy" in md
+
+
+def test_falls_back_when_trafilatura_drops_the_headings(monkeypatch):
+    body_only = "Intro text for the page, long enough to count as content. A function with the variables it captured."
+    monkeypatch.setattr("extractors.html.trafilatura.extract", lambda *a, **k: body_only + " Why use generators? lazy")
+    assert "## What is a closure?" in html_to_markdown(PAGE)
+
+
+def test_trafilatura_output_used_when_it_keeps_headings_and_text(monkeypatch):
+    def no_fallback(*args: object, **kwargs: object) -> str:
+        raise AssertionError("fallback used although trafilatura kept the content")
+
+    monkeypatch.setattr("extractors.html.markdownify", no_fallback)
+    md = html_to_markdown(PAGE)
+    assert md.startswith("# Questions")
+    assert "What is a closure?" in md
