@@ -92,7 +92,7 @@ def surface_key(text: str, words: Wording) -> str:
     text = _NUMBERING.sub("", text, count=1)
     text = _SHORT_PREFIX.sub(r"\1\2", text)
     text = " ".join(_TOKEN.findall(text.replace("'s ", " ").replace("'", "")))
-    stripped = words.filler.sub(" ", text)
+    stripped = " ".join(words.filler.sub(" ", text).split())
     # Frames can nest ("can you explain what is X"): strip until nothing changes.
     while True:
         shorter = words.frames.sub("", stripped, count=1).strip()

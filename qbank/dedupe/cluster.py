@@ -110,13 +110,23 @@ class _Bank:
         self.matches: list[Match] = []
         self.merges: list[ClusterMerge] = []
 
-    def rarest(self, prof: Profile) -> list[str]:
-        return sorted(prof.content, key=lambda w: (self.df[w], w))[: self.settings.block_tokens]
+    def block_keys(self, prof: Profile) -> list[str]:
+        """Index keys: the rarest content words, and their 4-letter prefix and suffix.
+
+        A single typo leaves a long word's prefix or suffix intact, so a one-word question with a typo
+        ("regularisation") still meets its twin.
+        """
+        rarest = sorted(prof.content, key=lambda w: (self.df[w], w))[: self.settings.block_tokens]
+        keys = list(rarest)
+        for word in rarest:
+            if len(word) >= self.settings.min_typo_word_len:
+                keys += ["<" + word[:4], word[-4:] + ">"]
+        return keys
 
     def found(self, cluster_id: str, leader_id: str, leader: Profile) -> _Cluster:
         cluster = _Cluster(cluster_id, len(self.clusters), leader_id, leader)
         self.clusters.append(cluster)
-        for word in self.rarest(leader):
+        for word in self.block_keys(leader):
             self.postings.setdefault(word, []).append(cluster)
         return cluster
 
@@ -128,7 +138,7 @@ class _Bank:
     def candidates(self, prof: Profile) -> list[_Cluster]:
         """Surviving clusters whose leader shares one of this profile's rarest content words."""
         seen: dict[int, _Cluster] = {}
-        for word in self.rarest(prof):
+        for word in self.block_keys(prof):
             for cluster in self.postings.get(word, ()):
                 root = cluster.root()
                 # Only a cluster's own leader is compared: an absorbed leader is not its survivor's.

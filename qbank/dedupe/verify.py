@@ -1,6 +1,6 @@
 """Decide whether two match keys are the same interview question.
 
-rapidfuzz scores the keys' content words (token_sort_ratio), and two guards reject what a string score
+rapidfuzz scores the keys' content words (token_set_ratio), and two guards reject what a string score
 cannot see:
 
 - subset: one question names a thing the other does not ("neural network" vs "convolutional neural
@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from qbank.settings import DedupeSettings
 
-SCORER = "token_sort_ratio"
+SCORER = "token_set_ratio"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ def compare(a: Profile, b: Profile, settings: DedupeSettings, score: float | Non
     if a.key == b.key:
         return Verdict(100.0, True, "exact_key")
     if score is None:
-        score = fuzz.token_sort_ratio(a.text, b.text)
+        score = getattr(fuzz, SCORER)(a.text, b.text)
     only_a, only_b = unmatched_words(a, b, settings)
     if only_a and only_b:
         return Verdict(score, False, f"key_term:{only_a[0]}|{only_b[0]}")

@@ -1,0 +1,148 @@
+"""Near-duplicate clustering: guards, no chaining, incremental stability, curation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qbank.dedupe import Curation, CurationError, cluster_id_for, compare, dedupe, load_curation, profile
+from qbank.dedupe.cluster import weak_lemmas
+from qbank.normalize import match_key, to_questions
+from qbank.records import ExistingMember, QAItem, Question
+from qbank.settings import DedupeSettings
+
+SETTINGS = DedupeSettings()
+
+
+def questions(*texts: str, source: str = "s.md", answered: tuple[int, ...] = ()) -> list[Question]:
+    items = [QAItem(source_uri=source, position=i, question=t, question_raw=t,
+                    answer_markdown="An answer." if i in answered else None,
+                    answer_text="An answer." if i in answered else None, section=None)
+             for i, t in enumerate(texts)]
+    return to_questions(items)
+
+
+def verdict(a: str, b: str):
+    weak = weak_lemmas()
+    return compare(profile(match_key(a), weak), profile(match_key(b), weak), SETTINGS)
+
+
+def as_existing(qs: list[Question], cluster_of: dict[str, str]) -> list[ExistingMember]:
+    return [ExistingMember(q.question_id, cluster_of[q.question_id], q.match_key, q.item.question,
+                           q.item.source_uri, q.item.answer_markdown is not None) for q in qs]
+
+
+def clusters_of(result) -> dict[str, str]:
+    return {a.question_id: a.cluster_id for a in result.assignments}
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Explain transfer learning and how it can be used", "Can you explain transfer learning and its benefits?"),
+    ("What is regularisation?", "Explain regularization."),
+    ("Why is feature scaling important?", "What is the importance of feature scaling?"),
+    ("What is a CNN?", "Describe convolutional neural networks."),
+])
+def test_paraphrases_match(a: str, b: str) -> None:
+    assert verdict(a, b).accepted
+
+
+@pytest.mark.parametrize(("a", "b", "rule"), [
+    ("What is a neural network?", "What is a convolutional neural network?", "subset"),
+    ("What is supervised learning?", "Supervised vs unsupervised learning", "subset"),
+    ("Explain k-means clustering", "Explain kNN clustering", "key_term"),
+    ("What is L1 regularization?", "What is L2 regularization?", "key_term"),
+    ("How is precision computed?", "How is recall computed?", "key_term"),
+    ("What is a CNN?", "What is an RNN?", "key_term"),
+])
+def test_guards_reject_subsets_and_different_key_terms(a: str, b: str, rule: str) -> None:
+    result = verdict(a, b)
+    assert not result.accepted
+    assert result.rule.startswith(rule)
+
+
+def test_batch_clusters_duplicates_and_records_near_misses() -> None:
+    qs = questions("What is overfitting?", "Explain overfitting.", "What is overfiting in ML?",
+                   "What is a neural network?", "What is a convolutional neural network?")
+    result = dedupe(qs, [], SETTINGS)
+    ids = clusters_of(result)
+    assert ids[qs[0].question_id] == ids[qs[1].question_id] == ids[qs[2].question_id] == cluster_id_for(qs[0].question_id)
+    assert ids[qs[3].question_id] != ids[qs[4].question_id]
+    assert [a.reason for a in result.assignments][:3] == ["new_cluster", "exact_key", "fuzzy:content_match"]
+    near = [m for m in result.matches if not m.accepted]
+    assert any(m.rule.startswith("subset") for m in near)
+    assert set(result.canonical) == set(ids.values())
+
+
+def test_no_chaining_through_a_middle_question() -> None:
+    # b is a typo away from both a and c, but a and c differ by more: c must not ride in on b.
+    qs = questions("What is normalisation?", "What is normalization?", "What is nomalizaton?")
+    ids = clusters_of(dedupe(qs, [], SETTINGS))
+    assert ids[qs[0].question_id] == ids[qs[1].question_id]
+    assert verdict("What is normalization?", "What is nomalizaton?").accepted
+    assert not verdict("What is normalisation?", "What is nomalizaton?").accepted
+    assert ids[qs[2].question_id] != ids[qs[0].question_id]
+
+
+def test_incremental_run_keeps_existing_ids() -> None:
+    first = questions("What is bagging?", "What is boosting?", source="one.md")
+    r1 = dedupe(first, [], SETTINGS)
+    existing = as_existing(first, clusters_of(r1))
+    second = questions("Explain boosting briefly.", "What is stacking?", "What is bagging?", source="two.md")
+    r2 = dedupe(second, existing, SETTINGS)
+    ids = clusters_of(r2)
+    assert ids[second[0].question_id] == clusters_of(r1)[first[1].question_id]
+    assert ids[second[2].question_id] == clusters_of(r1)[first[0].question_id]
+    assert ids[second[1].question_id] == cluster_id_for(second[1].question_id)
+    assert r2.merges == ()
+    # Re-running the same input gives the same result.
+    assert dedupe(second, existing, SETTINGS) == r2
+
+
+def test_linking_two_existing_clusters_merges_into_the_older_and_records_it() -> None:
+    old = questions("What is regularisation?", "What is regularization?", source="old.md")
+    # Two clusters the bank made apart (e.g. under stricter settings back then).
+    existing = as_existing(old, {old[0].question_id: "c_old", old[1].question_id: "c_young"})
+    new = questions("Explain regulariation.", source="new.md")
+    result = dedupe(new, existing, SETTINGS)
+    assert [(m.absorbed_id, m.into_id) for m in result.merges] == [("c_young", "c_old")]
+    assert clusters_of(result)[new[0].question_id] == "c_old"
+    assert "c_young" not in result.canonical
+
+
+def test_curation_must_and_cannot_link(tmp_path: Path) -> None:
+    path = tmp_path / "curation.yaml"
+    path.write_text(
+        'must_link:\n  - ["What is a confusion matrix?", "How do you read a confusion matrix?"]\n'
+        'cannot_link:\n  - ["What is regularisation?", "Explain regularization"]\n'
+        'canonical: ["How do you read a confusion matrix?"]\n', encoding="utf-8")
+    curation = load_curation(path)
+    qs = questions("What is a confusion matrix?", "How do you read a confusion matrix?",
+                   "What is regularisation?", "Explain regularization!", answered=(0,))
+    result = dedupe(qs, [], SETTINGS, curation)
+    ids = clusters_of(result)
+    assert ids[qs[0].question_id] == ids[qs[1].question_id]
+    assert ids[qs[2].question_id] != ids[qs[3].question_id]
+    assert {a.question_id: a.reason for a in result.assignments}[qs[1].question_id] == "must_link"
+    assert result.canonical[ids[qs[0].question_id]] == qs[1].question_id
+    assert any(m.rule == "cannot_link" and not m.accepted for m in result.matches)
+
+
+def test_must_link_merges_two_existing_clusters() -> None:
+    old = questions("What is a data lake?", "What is a data warehouse?")
+    existing = as_existing(old, {old[0].question_id: "c_a", old[1].question_id: "c_b"})
+    curation = Curation(must_link=((old[1].question_id, "what is a data lake"),))
+    result = dedupe(questions("What is ETL?"), existing, SETTINGS, curation)
+    assert [(m.absorbed_id, m.into_id, m.reason) for m in result.merges] == [("c_b", "c_a", "must_link")]
+
+
+def test_bad_curation_file_is_a_named_error(tmp_path: Path) -> None:
+    path = tmp_path / "curation.yaml"
+    path.write_text("must_link: [one, two]\n", encoding="utf-8")
+    with pytest.raises(CurationError, match="must_link"):
+        load_curation(path)
+    assert load_curation(tmp_path / "missing.yaml") == Curation()
+
+
+def test_shipped_curation_file_loads() -> None:
+    assert load_curation(Path(__file__).resolve().parent.parent / "data" / "curation.yaml").must_link

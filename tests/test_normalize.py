@@ -1,0 +1,50 @@
+"""Match keys and question ids: what makes two wordings one key, and ids that survive re-runs."""
+
+from __future__ import annotations
+
+from qbank.normalize import match_key, match_keys, question_id, to_questions
+from qbank.records import QAItem
+
+
+def item(question: str, source: str = "https://example.org/a", position: int = 0) -> QAItem:
+    return QAItem(source_uri=source, position=position, question=question, question_raw=question,
+                  answer_markdown=None, answer_text=None, section=None)
+
+
+def test_case_punctuation_numbering_and_filler_do_not_change_the_key() -> None:
+    key = match_key("What is overfitting?")
+    assert key == "overfitting"
+    for variant in ["3. What is OVERFITTING", "Q12: Can you briefly explain overfitting in machine learning?",
+                    "What do you mean by ‘overfitting’?", "Explain overfitting, please."]:
+        assert match_key(variant) == key, variant
+
+
+def test_lemmas_and_abbreviations_share_a_key() -> None:
+    assert match_key("What are Convolutional Neural Networks?") == match_key("What is a CNN?")
+    assert match_key("Explain transfer learning") == match_key("Explain Transfer-Learning.").replace("-", " ")
+
+
+def test_names_with_symbols_and_short_prefixes_stay_distinct() -> None:
+    assert match_key("Explain k-means") == match_key("Explain K means")
+    assert match_key("Explain k-means") != match_key("Explain kNN")
+    assert match_key("C++ vs C#") != match_key("C vs C#")
+    assert match_key("What is L1 regularization?") != match_key("What is L2 regularization?")
+
+
+def test_a_question_that_is_all_frame_keeps_a_key() -> None:
+    assert match_key("What is it?") != ""
+
+
+def test_batch_equals_single() -> None:
+    texts = ["What is a CNN?", "Explain bagging vs boosting", "What is a CNN?"]
+    assert match_keys(texts) == [match_key(t) for t in texts]
+
+
+def test_question_ids_are_stable_and_number_repeats_within_a_source() -> None:
+    items = [item("What is bagging?"), item("Explain bagging.", position=1), item("What is bagging?", "b.md")]
+    first, again = to_questions(items), to_questions(items)
+    assert [q.question_id for q in first] == [q.question_id for q in again]
+    ids = [q.question_id for q in first]
+    assert ids[0] == question_id("https://example.org/a", match_key("What is bagging?"))
+    assert ids[1] == ids[0] + "-2"
+    assert ids[2].startswith("q_") and ids[2] != ids[0] and len(ids[2]) == 18
