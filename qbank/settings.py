@@ -43,6 +43,7 @@ class FetchSettings(BaseModel):
 class SplitSettings(BaseModel):
     max_question_chars: int = 400  # longer lines are prose, not questions
     min_question_words: int = 3
+    cues_file: Path | None = None  # wording cues; None = data/cues.yaml shipped with qbank
 
 
 class DedupeSettings(BaseModel):
