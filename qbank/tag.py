@@ -1,0 +1,233 @@
+"""Topic tagging: match the taxonomy's terms in each question, its answer and its section heading.
+
+spaCy's blank English tokenizer plus the lookup lemmatizer (spacy-lookups-data) and one PhraseMatcher on
+LEMMA built from `data/taxonomy.yaml`, so "Decision Trees" matches the term "decision tree" and "CNNs" the
+term "CNN", always as whole tokens. Text is lowercased first (the lookup table is case-sensitive).
+
+Scoring, per topic: every distinct term found in the question counts 1 (a taxonomy `weak` term counts
+`weak_weight`); terms in the answer count `answer_weight`, terms in the section heading `section_weight`.
+A topic is tagged when its score reaches `min_score`. When no topic does, the best-scoring topics with any
+evidence are kept, so that a question with only generic words still gets its most likely topic.
+A tagged child topic implies its parent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from qbank.errors import QbankError
+from qbank.records import Question, TopicRow, TopicTag
+from qbank.settings import TagSettings
+
+# Separators inside terms ("k-NN", "CI/CD", "bias–variance") become spaces so every spelling tokenizes alike.
+_FOLD = str.maketrans({c: " " for c in "-\u2010\u2011\u2012\u2013\u2014\u2015/_"} | {"\u2019": "'", "\u2018": "'"})
+STRONG, WEAK = "terms", "weak"
+
+
+class TaxonomyError(QbankError):
+    """The taxonomy file is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One taxonomy entry and the terms that signal it."""
+
+    id: str
+    label: str
+    description: str | None
+    parent: str | None
+    terms: tuple[str, ...]
+    weak: tuple[str, ...] = ()
+
+
+def load_taxonomy(path: Path) -> list[Topic]:
+    """Read and check `path` (unique ids, known parents, no cycles, at least one term per topic)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TaxonomyError(f"cannot read taxonomy {path}: {exc}") from exc
+    entries = (data or {}).get("topics") if isinstance(data, dict) else None
+    if not entries:
+        raise TaxonomyError(f"taxonomy {path} has no 'topics' list")
+    topics = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("terms"):
+            raise TaxonomyError(f"taxonomy {path}: every topic needs an id and terms, got {entry!r}")
+        topics.append(
+            Topic(
+                id=str(entry["id"]),
+                label=str(entry.get("label") or entry["id"]),
+                description=entry.get("description"),
+                parent=entry.get("parent"),
+                terms=tuple(str(t) for t in entry["terms"]),
+                weak=tuple(str(t) for t in entry.get("weak") or ()),
+            )
+        )
+    ids = [t.id for t in topics]
+    if len(set(ids)) != len(ids):
+        raise TaxonomyError(f"taxonomy {path}: duplicate topic ids")
+    parents = {t.id: t.parent for t in topics}
+    for topic in topics:
+        if topic.parent is not None and topic.parent not in parents:
+            raise TaxonomyError(f"taxonomy {path}: topic {topic.id} has unknown parent {topic.parent}")
+        if len(_ancestors(topic.id, parents)) >= len(topics):
+            raise TaxonomyError(f"taxonomy {path}: parent cycle through {topic.id}")
+    return topics
+
+
+def _ancestors(topic: str, parents: dict[str, str | None]) -> list[str]:
+    """Parent, grandparent, ... of `topic` (stops after len(parents) steps, so a cycle cannot hang)."""
+    chain: list[str] = []
+    current = parents.get(topic)
+    while current is not None and len(chain) <= len(parents):
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def fold_text(text: str) -> str:
+    """Lowercase, drop accents ("naïve" -> "naive"), turn hyphens, dashes and slashes into spaces."""
+    text = text.lower()
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.translate(_FOLD)
+
+
+def _term_variants(term: str) -> list[str]:
+    """The folded term and its plural ("llm" -> "llms"): the lookup table does not know abbreviations."""
+    folded = " ".join(fold_text(term).split())
+    return [folded] if folded.endswith("s") else [folded, folded + "s"]
+
+
+# Evidence of one text: topic -> term -> weight (1.0, or weak_weight for a weak term).
+Evidence = dict[str, dict[str, float]]
+
+
+class Tagger:
+    """Tags questions with taxonomy topics. Build once per run; `tag` is pure over its input."""
+
+    def __init__(self, topics: Sequence[Topic], settings: TagSettings) -> None:
+        self.topics = list(topics)
+        self.settings = settings
+        self._parents = {t.id: t.parent for t in self.topics}
+        self.nlp = _lemma_pipeline()
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self._keys: dict[int, tuple[str, float]] = {}  # match id -> (topic, weight)
+        for topic in self.topics:
+            for strength, terms, weight in ((STRONG, topic.terms, 1.0), (WEAK, topic.weak, settings.weak_weight)):
+                if not terms:
+                    continue
+                key = f"{topic.id}|{strength}"
+                self._keys[self.nlp.vocab.strings.add(key)] = (topic.id, weight)
+                variants = [v for term in terms for v in _term_variants(term)]
+                # Patterns go through the full pipeline (nlp.pipe, not make_doc) so they carry lemmas (E155).
+                self.matcher.add(key, list(self.nlp.pipe(variants)))
+
+    @classmethod
+    def from_taxonomy(cls, path: Path, settings: TagSettings) -> Tagger:
+        """A tagger for the taxonomy file at `path`."""
+        return cls(load_taxonomy(path), settings)
+
+    def taxonomy_rows(self) -> list[TopicRow]:
+        """One row per topic, for the warehouse `topics` table."""
+        return [TopicRow(t.id, t.label, t.description, t.parent) for t in self.topics]
+
+    def tag(self, questions: Sequence[Question]) -> list[TopicTag]:
+        """Topic tags for every question (multi-label), ordered by question then descending score."""
+        cap = self.settings.answer_chars
+        answers = [_opening(q.item.answer_text or "", cap) for q in questions]
+        texts = [q.item.question for q in questions] + [a for a in answers if a]
+        evidence = self.evidence(texts)
+        question_ev, answer_ev = evidence[: len(questions)], iter(evidence[len(questions) :])
+        sections = sorted({q.item.section for q in questions if q.item.section})
+        section_ev = dict(zip(sections, self.evidence(sections), strict=True))
+        tags: list[TopicTag] = []
+        for question, q_ev, answer in zip(questions, question_ev, answers, strict=True):
+            a_ev = next(answer_ev) if answer else {}
+            s_ev = section_ev.get(question.item.section or "", {})
+            tags.extend(self._decide(question.question_id, q_ev, a_ev, s_ev))
+        return tags
+
+    def evidence(self, texts: Iterable[str]) -> list[Evidence]:
+        """Matched terms per topic for each text; among overlapping matches only the longest count."""
+        docs = self.nlp.pipe((fold_text(t) for t in texts), batch_size=self.settings.batch_size)
+        return [self._doc_evidence(doc) for doc in docs]
+
+    def _doc_evidence(self, doc: Doc) -> Evidence:
+        matches = self.matcher(doc)
+        found: Evidence = defaultdict(dict)
+        for match_id, start, end in matches:
+            # "logistic regression" hides "regression": a shorter span inside a longer match does not count.
+            if any(s <= start and end <= e and e - s > end - start for _, s, e in matches):
+                continue
+            topic, weight = self._keys[match_id]
+            term = doc[start:end].text
+            found[topic][term] = max(weight, found[topic].get(term, 0.0))
+        return found
+
+    def _decide(self, question_id: str, q_ev: Evidence, a_ev: Evidence, s_ev: Evidence) -> list[TopicTag]:
+        """Combine the three sources of evidence into tags for one question."""
+        s = self.settings
+        scores: dict[str, float] = defaultdict(float)
+        strong: set[str] = set()  # topics with at least one full (not weak) term somewhere
+        notes: dict[str, list[str]] = defaultdict(list)
+        for ev, factor, label in ((q_ev, 1.0, ""), (a_ev, s.answer_weight, "answer: "), (s_ev, s.section_weight, "section: ")):
+            for topic, terms in ev.items():
+                scores[topic] += factor * sum(terms.values())
+                notes[topic].extend(label + term for term in terms)
+                if any(w == 1.0 for w in terms.values()):
+                    strong.add(topic)
+        chosen = {t: v for t, v in scores.items() if v >= s.min_score}
+        if strong & chosen.keys():
+            # Generic words ("AI model") do not add a topic next to one that has a real term.
+            chosen = {t: v for t, v in chosen.items() if t in strong}
+        if not chosen and scores:
+            best = max(scores.values())
+            chosen = {t: v for t, v in scores.items() if v == best}
+        result = {t: (min(1.0, v), "; ".join(notes[t])) for t, v in chosen.items()}
+        for topic, (score, _) in list(result.items()):
+            for parent in _ancestors(topic, self._parents):
+                if parent not in result or result[parent][0] < score:
+                    result[parent] = (score, f"implied by {topic}")
+        ordered = sorted(result.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        return [TopicTag(question_id, topic, round(score, 3), ev) for topic, (score, ev) in ordered]
+
+
+def _opening(text: str, max_chars: int) -> str:
+    """The first `max_chars` characters of `text`, cut at a space."""
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars)
+    return text[: cut if cut > 0 else max_chars]
+
+
+@Language.component("qbank_lemma_guard")
+def _lemma_guard(doc: Doc) -> Doc:
+    """Undo lookup lemmas that change the word's first letter ("ai" -> "have", "'s" -> "have").
+
+    The lookup table maps some short tokens to unrelated verbs, which would make the abbreviation "AI"
+    match every "have". Suppletive forms (was -> be) do not matter for topic terms, so keep the text.
+    """
+    for token in doc:
+        if token.lemma_[:1] != token.lower_[:1]:
+            token.lemma_ = token.lower_
+    return doc
+
+
+def _lemma_pipeline() -> Language:
+    """Blank English with only the lookup lemmatizer (and its guard): the fastest pipeline with lemmas."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("qbank_lemma_guard")
+    nlp.initialize()
+    return nlp
