@@ -1,0 +1,161 @@
+"""Question text cleaning and placeholder-answer detection, plus the wording cues both read.
+
+`clean_question` turns a question as it stood in a document ("3. **What is X?** [src] 🟢") into the text
+the bank keeps ("What is X?"). `is_placeholder_answer` says when an "answer" is a stub ("TBD", `pass`).
+The wording lists live in data/cues.yaml; `load_cues` reads and compiles them once per file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from qbank.settings import DATA_DIR
+
+DEFAULT_CUES = DATA_DIR / "cues.yaml"
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Wording cues from data/cues.yaml, lists lower-cased and patterns compiled."""
+
+    question_words: frozenset[str]
+    imperatives: tuple[str, ...]  # may be several words ("walk me through")
+    title_openings: tuple[str, ...]
+    answer_label: re.Pattern[str]  # matches "Sample answer:" at the start of a paragraph
+    question_label: re.Pattern[str]  # matches "Q:", "Question 3:" at the start of a line
+    follow_up_label: re.Pattern[str]
+    question_lead_in: re.Pattern[str]
+    ask_the_interviewer: re.Pattern[str]
+    interview_faq: re.Pattern[str]
+    skip_section: re.Pattern[str]
+    boilerplate: re.Pattern[str]
+    placeholder_answers: frozenset[str]
+    stub_code_line: re.Pattern[str]
+    trailing_tag: re.Pattern[str]
+
+
+def _any(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _labels(labels: list[str], tail: str) -> re.Pattern[str]:
+    # longest first so "sample answer" wins over "answer"; the label must be followed by ":" / "." / "-"
+    alts = "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
+    return re.compile(rf"^\s*(?:{alts}){tail}", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8)
+def load_cues(path: Path = DEFAULT_CUES) -> Cues:
+    """Read and compile the cue file (cached per path: the file is data shipped with the code)."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return Cues(
+        question_words=frozenset(w.lower() for w in raw["question_words"]),
+        imperatives=tuple(sorted((w.lower() for w in raw["imperatives"]), key=len, reverse=True)),
+        title_openings=tuple(w.lower() for w in raw["title_openings"]),
+        answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+"),
+        question_label=_labels(raw["question_labels"], r"\s*\d{0,3}\s*[:.)：]\s*|\s+\d{1,3}\s*[-–—]\s+"),
+        follow_up_label=_labels(raw["follow_up_labels"], r"\s*[:：]?\s*$"),
+        question_lead_in=_any(raw["question_lead_ins"]),
+        ask_the_interviewer=_any(raw["ask_the_interviewer"]),
+        interview_faq=_any(raw["interview_faq"]),
+        skip_section=_any(raw["skip_sections"]),
+        boilerplate=_any(raw["boilerplate"]),
+        placeholder_answers=frozenset(p.lower() for p in raw["placeholder_answers"]),
+        stub_code_line=_any(raw["stub_code_lines"]),
+        trailing_tag=re.compile(rf"\s*(?:{'|'.join(raw['trailing_tags'])})\s*$", re.IGNORECASE),
+    )
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)|<a\b[^>]*>(.*?)</a>", re.IGNORECASE)
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_EMPHASIS = (
+    re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
+    re.compile(r"__(?=\S)(.+?)(?<=\S)__"),
+    re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"),
+    re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"),
+    re.compile(r"~~(.+?)~~"),
+    re.compile(r"`([^`]+)`"),
+)
+# list markers, checkboxes, numbering ("1.", "1)", "(1)", "Q1.", "#12"), heading hashes and quote marks
+_LEADER = re.compile(
+    r"^\s*(?:#{1,6}\s+|>\s*|[-*+•◦▪▫‣⁃○●■□➢►▶✓✔–—·]\s+|\[[ xX]\]\s+|\(?\d{1,3}[.)]\s*(?=\D)|\(\d{1,3}\)\s*"
+    r"|[qQ]\d{1,3}\s*[.:)\-–—]\s*|#\d{1,4}\s*[.:)\-]?\s*)"
+)
+
+
+def _is_symbol(ch: str) -> bool:
+    """Emoji and pictographs (incl. their joiners, variation selectors and skin tones), not letters or digits."""
+    if ch in "\u200d\ufe0f\ufe0e\u20e3":
+        return True
+    cat = unicodedata.category(ch)
+    return cat in ("So", "Sk", "Cs") or 0x1F000 <= ord(ch) <= 0x1FAFF or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
+def _strip_symbols(text: str) -> str:
+    """Drop emoji/pictographs at either end ("🟢 What is X? 🔥⭐")."""
+    start, end = 0, len(text)
+    while start < end and (_is_symbol(text[start]) or text[start].isspace()):
+        start += 1
+    while end > start and (_is_symbol(text[end - 1]) or text[end - 1].isspace()):
+        end -= 1
+    return text[start:end]
+
+
+def strip_markup(text: str) -> str:
+    """Remove Markdown/HTML inline markup (links keep their text), NFKC-normalise, drop zero-width chars."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2) or "", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _HTML_TAG.sub("", text)
+    for pattern in _EMPHASIS:
+        text = pattern.sub(r"\1", text)
+    text = text.replace("\\", "") if re.search(r"\\[*_`#\[\]()]", text) else text
+    # ZWJ inside emoji sequences goes with the emoji; elsewhere it is noise
+    return text.translate(_ZERO_WIDTH)
+
+
+def clean_question(text: str) -> str:
+    """The question as the bank keeps it: no numbering, markers, emphasis, links, trailing tags or emoji."""
+    cues = load_cues()
+    text = _strip_symbols(unicodedata.normalize("NFKC", text))
+    text = strip_markup(text)
+    text = " ".join(text.split())
+    previous = None
+    while previous != text:  # markers, tags and emoji can be stacked in any order
+        previous = text
+        text = _LEADER.sub("", text, count=1)
+        label = cues.question_label.match(text)
+        if label and len(text) > label.end():
+            text = text[label.end() :]
+        text = cues.trailing_tag.sub("", text)
+        text = _strip_symbols(text).strip(" \t*_|")
+    return text
+
+
+def _plain(markdown: str) -> str:
+    return " ".join(strip_markup(markdown).split()).strip().lower()
+
+
+_FENCE = re.compile(r"^\s*(```|~~~)[^\n]*\n(.*?)\n?\s*\1\s*$", re.DOTALL)
+
+
+def is_placeholder_answer(markdown: str) -> bool:
+    """True when the 'answer' is empty or a stub: "Answer here", "TBD", "Coming soon", empty details, `pass`."""
+    cues = load_cues()
+    text = re.sub(r"</?(details|summary)[^>]*>", " ", markdown or "", flags=re.IGNORECASE)
+    fence = _FENCE.match(text.strip())
+    if fence:
+        lines = [ln.strip() for ln in fence.group(2).splitlines() if ln.strip()]
+        return all(cues.stub_code_line.match(ln) for ln in lines)
+    plain = _plain(text)
+    if not plain or not any(ch.isalnum() for ch in plain):
+        return True
+    return plain.strip(" .!:;-–—") in cues.placeholder_answers or plain in cues.placeholder_answers
