@@ -11,6 +11,8 @@ from collections.abc import Callable
 from extractors.detect import decode, detect_format
 from extractors.html import extract_html
 from extractors.markdown import extract_markdown
+from extractors.notebook import extract_notebook
+from extractors.rst import extract_rst
 from extractors.text import extract_text
 from qbank.errors import SourceError
 from qbank.records import RawDocument, StructuredDoc
@@ -21,6 +23,8 @@ _EXTRACTORS: dict[str, Callable[[RawDocument, str], StructuredDoc]] = {
     "html": extract_html,
     "markdown": extract_markdown,
     "text": extract_text,
+    "rst": extract_rst,
+    "ipynb": extract_notebook,
 }
 
 

@@ -188,7 +188,12 @@ def html_to_markdown(html: str) -> str:
         )
         if _keeps_enough(extracted, main):
             return _separate_item_paragraphs(extracted)
-    return markdownify(str(main), heading_style="ATX", bullets="-", strip=["a", "img"])
+    return soup_to_markdown(main)
+
+
+def soup_to_markdown(node: Tag) -> str:
+    """Convert an HTML element to Markdown as-is (no boilerplate removal): the fallback, and the rst path."""
+    return markdownify(str(node), heading_style="ATX", bullets="-", strip=["a", "img"])
 
 
 def extract_html(raw: RawDocument, text: str) -> StructuredDoc:
