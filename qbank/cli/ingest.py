@@ -52,6 +52,14 @@ def ingest(
         Path | None, typer.Option("--export", help="After loading, export the bank to this folder.")
     ] = None,
     warehouse: WarehouseOption = None,
+    runner: Annotated[
+        str,
+        typer.Option(help="Where per-source work runs: 'thread' (this process) or 'dask' (worker processes)."),
+    ] = "thread",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="With --runner dask: a running scheduler, e.g. tcp://host:8786 (default: a local cluster)."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's own logs.")] = False,
 ) -> None:
     """Read interview-question articles into the warehouse.
@@ -68,6 +76,8 @@ def ingest(
 
       qbank ingest --from sources.txt --export exports/
 
+      qbank ingest articles/ --runner dask  # per-source work on a local Dask cluster (2 workers)
+
     Exit status: 0 all sources loaded or unchanged; 3 loaded, but some sources failed or were skipped;
     1 nothing loaded (error shown on one line).
     """
@@ -76,9 +86,12 @@ def ingest(
     settings = load_settings(warehouse)
     _quiet_prefect(verbose)
     from flows.ingest import ingest as ingest_flow  # imported late: prefect reads its settings at import
+    from qbank.runners import task_runner
 
     _show_progress()
     try:
+        if runner != "thread" or dask_address:
+            ingest_flow = ingest_flow.with_options(task_runner=task_runner(runner, dask_address))
         summary = ingest_flow(
             list(sources or []),
             [str(f) for f in from_file or []],
