@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from qbank.checks import run_checks
-from qbank.errors import QbankError, SchemaVersionError, WarehouseBusy
+from qbank.errors import QbankError, QueryError, SchemaVersionError, WarehouseBusy
 from qbank.records import (
     DedupeResult,
     ExistingMember,
@@ -200,6 +200,17 @@ class Warehouse:
                 "FROM occurrences ORDER BY question_id"
             ).fetchall()
         return [ExistingMember(*row) for row in rows]
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
+        """Run SQL on a read-only connection: (column names, rows). DuckDB's error text becomes QueryError."""
+        with self.open(read_only=True) as con:
+            try:
+                cursor = con.execute(sql, list(params))
+                if cursor.description is None:
+                    return [], []
+                return [d[0] for d in cursor.description], cursor.fetchall()
+            except duckdb.Error as error:
+                raise QueryError(str(error)) from None
 
     # -- loading ---------------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
 """Imports every command module so that each registers itself on `app`. Add new modules here."""
 
 from qbank.cli import ingest  # noqa: F401
+from qbank.cli import query, export, stats, shell  # noqa: F401,E401
