@@ -88,13 +88,23 @@ def _bold_paragraph(soup: BeautifulSoup, text: str) -> Tag:
 
 
 def _rescue_collapsed(soup: BeautifulSoup) -> None:
-    """Make collapsible Q/A survive extraction: summaries and accordion buttons become bold paragraphs."""
+    """Make collapsible and definition-list Q/A survive extraction: summaries, accordion buttons and
+    `<dt>` terms become bold paragraphs followed by their answers."""
     for details in soup.find_all("details"):
         summary = details.find("summary")
         if summary is not None:
             text = summary.get_text(" ", strip=True)
             summary.replace_with(_bold_paragraph(soup, text) if text else "")
         details.name = "div"
+    for dl in soup.find_all("dl"):
+        # definition lists hold FAQs as <dt>question</dt><dd>answer</dd>; trafilatura flattens both into
+        # sibling bullets, losing which is which
+        for dt in dl.find_all("dt"):
+            text = dt.get_text(" ", strip=True)
+            dt.replace_with(_bold_paragraph(soup, text) if text else "")
+        for dd in dl.find_all("dd"):
+            dd.name = "div"
+        dl.name = "div"
     for button in soup.find_all("button"):
         text = button.get_text(" ", strip=True)
         accordion = button.has_attr("aria-expanded") or button.has_attr("aria-controls") or any(

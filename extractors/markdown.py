@@ -108,6 +108,30 @@ def _summary_blocks(html: str, depth: int) -> list[Block]:
     return blocks
 
 
+def _paragraph(inline: _Inline, content: str, depth: int, quoted: bool) -> Block:
+    md = "\n".join(f"> {line}" for line in content.splitlines()) if quoted else content
+    kind = "quote" if quoted else "paragraph"
+    return Block(kind, inline.text, md, depth=depth, bold=inline.bold, link=inline.link)
+
+
+def _split_bold_lead(tok: Token) -> tuple[tuple[_Inline, str], tuple[_Inline, str] | None]:
+    """Split `**What is X?**<newline>The answer...` (one paragraph) into the bold line and the rest.
+
+    Writers often put a bold question and its answer on consecutive lines; Markdown joins them into one
+    paragraph, which would hide the question. Returns ((inline, markdown), rest or None).
+    """
+    children = tok.children or []
+    whole = (render_inline(children), tok.content.strip())
+    cut = next((n for n, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), None)
+    if cut is None:
+        return whole, None
+    first, rest = render_inline(children[:cut]), render_inline(children[cut + 1 :])
+    if not first.bold or only_punctuation(rest.text):
+        return whole, None
+    first_md, _, rest_md = tok.content.strip().partition("\n")
+    return (first, first_md.rstrip(" \\")), (rest, rest_md.strip())
+
+
 def _table_block(tokens: Sequence[Token], start: int, depth: int) -> tuple[Block, int]:
     """Collect a table's rows from `table_open` at `start`; return the block and the index of `table_close`."""
     rows_text: list[list[str]] = []
@@ -162,22 +186,23 @@ def parse_markdown(source: str) -> list[Block]:
             blocks.append(Block("heading", inline.text, md, level=level, depth=inner_depth, bold=inline.bold, link=inline.link))
             i += 2
         elif tok.type == "paragraph_open":
-            content = tokens[i + 1].content.strip()
-            inline = render_inline(tokens[i + 1].children)
+            lead, rest = _split_bold_lead(tokens[i + 1])
             item = items[-1] if items else None
             if item and not item.emitted and tok.level == item.level + 1:
                 # the item's own first paragraph is the list_item block itself
                 item.emitted = True
+                inline, content = lead
                 blocks.append(
                     Block(
                         "list_item", inline.text, f"{item.marker} {content}", depth=item.depth,
                         number=item.number, ordered=item.ordered, bold=inline.bold, link=inline.link,
                     )
                 )
+                if rest:
+                    blocks.append(_paragraph(*rest, depth=item.depth + 1, quoted=quotes > 0))
             else:
-                kind = "quote" if quotes else "paragraph"
-                md = "\n".join(f"> {line}" for line in content.splitlines()) if quotes else content
-                blocks.append(Block(kind, inline.text, md, depth=inner_depth, bold=inline.bold, link=inline.link))
+                for inline, content in (lead, rest) if rest else (lead,):
+                    blocks.append(_paragraph(inline, content, depth=inner_depth, quoted=quotes > 0))
             i += 2
         elif tok.type in ("fence", "code_block"):
             code = tok.content.rstrip("\n")

@@ -129,3 +129,22 @@ def test_trafilatura_output_used_when_it_keeps_headings_and_text(monkeypatch):
     md = html_to_markdown(PAGE)
     assert md.startswith("# Questions")
     assert "What is a closure?" in md
+
+
+def test_definition_list_faq_and_bold_question_with_line_break():
+    html = """<html><body><article><h1>Analyst questions</h1>
+    <p>Analysts get a mix of SQL, statistics and business questions in most interviews.</p>
+    <p><strong>1. What is a p-value?</strong><br>The chance of data this extreme under the null hypothesis.</p>
+    <dl><dt>What is a KPI?</dt><dd>A key performance indicator tracked against a target.</dd>
+    <dt>What is churn?</dt><dd>The share of customers who leave in a period.</dd></dl>
+    </article></body></html>"""
+    doc = extract(raw_doc(html, uri="https://example.org/analyst", media_type="text/html"))
+    pairs = [(b.kind, b.text, b.bold) for b in doc.blocks[2:]]
+    assert pairs == [
+        ("paragraph", "1. What is a p-value?", True),
+        ("paragraph", "The chance of data this extreme under the null hypothesis.", False),
+        ("paragraph", "What is a KPI?", True),
+        ("paragraph", "A key performance indicator tracked against a target.", False),
+        ("paragraph", "What is churn?", True),
+        ("paragraph", "The share of customers who leave in a period.", False),
+    ]

@@ -137,3 +137,16 @@ def test_broken_front_matter_is_dropped_not_fatal():
     doc = extract(raw_doc("---\ntitle: [unclosed\n---\n# Real Title\n\nBody.\n", uri="/x.md"))
     assert doc.title == "Real Title"
     assert doc.metadata == {}
+
+
+def test_bold_line_followed_by_answer_in_one_paragraph_is_split():
+    blocks = parse_markdown("**What is a mutex?**\nA lock that one thread holds at a time.\n\n1. **What is a semaphore?**  \n   A counter of permits.\n")
+    assert [(b.kind, b.text, b.bold, b.depth) for b in blocks] == [
+        ("paragraph", "What is a mutex?", True, 0),
+        ("paragraph", "A lock that one thread holds at a time.", False, 0),
+        ("list_item", "What is a semaphore?", True, 0),
+        ("paragraph", "A counter of permits.", False, 1),
+    ]
+    assert blocks[2].markdown == "1. **What is a semaphore?**"
+    # a plain wrapped paragraph stays one block
+    assert len(parse_markdown("A long sentence that\nwraps onto a second line.")) == 1
