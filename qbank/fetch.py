@@ -1,0 +1,705 @@
+"""Fetch sources: read local files and download http(s) URLs politely and safely.
+
+`Fetcher.fetch` never raises for a bad source: every problem becomes a `Failure` whose reason is one
+line a user understands ("HTTP 404 Not Found", "connection refused by example.org").
+
+Politeness: robots.txt per host (RFC 9309, parsed by protego, cached per Fetcher), a per-host
+concurrency limit and delay (robots.txt Crawl-delay honoured), retries with exponential backoff and
+jitter on connection errors, 429 and 5xx (Retry-After honoured, capped by `backoff_max`), conditional
+GET from what the warehouse remembers. Safety: a cap on the body size after decompression (so a gzip
+bomb stops at the cap instead of filling memory), on redirects and on the total download time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+import os
+import random
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import brotli
+import charset_normalizer
+import httpx
+from bs4.dammit import EncodingDetector
+from protego import Protego
+
+from qbank.records import Failure, KnownSource, NotModified, RawDocument
+from qbank.settings import FetchSettings
+from qbank.sources import normalize_url
+
+logger = logging.getLogger(__name__)
+
+FetchResult = RawDocument | NotModified | Failure
+
+# The media types the extractors read, keyed by file extension (used for files, and for URLs served
+# as text/plain or octet-stream, as raw file hosts do).
+MEDIA_BY_EXTENSION = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".rst": "text/x-rst",
+    ".ipynb": "application/x-ipynb+json",
+}
+SUPPORTED_MEDIA_TYPES = frozenset(MEDIA_BY_EXTENSION.values())
+_MEDIA_ALIASES = {
+    "application/xhtml+xml": "text/html",
+    "text/x-markdown": "text/markdown",
+    "text/prs.fallenstein.rst": "text/x-rst",
+    "application/x-rst": "text/x-rst",
+}
+# Types we cannot judge from the header alone: decided from the URL's extension or the bytes.
+_UNDECIDED_MEDIA_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/json"})
+_REFUSAL_NOTES = {"application/pdf": "PDF is not supported yet"}
+# Magic numbers of binary formats that servers sometimes mislabel as text/html.
+_BINARY_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/gzip"),
+    (b"\x7fELF", "application/x-executable"),
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Browsers read these labels as windows-1252 (WHATWG Encoding), and so do the pages that declare them.
+_WEB_CHARSET_ALIASES = {"ascii": "cp1252", "iso8859-1": "cp1252"}
+_SINGLE_BYTE_CHARSETS = frozenset({"cp1252", "iso8859-15", "cp1251", "cp1250", "koi8-r", "mac-roman"})
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_ACCEPT = "text/html, text/markdown, text/x-rst, text/plain;q=0.9, application/x-ipynb+json;q=0.9, */*;q=0.1"
+_CHUNK = 64 * 1024
+
+
+class _Refused(Exception):
+    """Internal: one source cannot be fetched; becomes a Failure at the `fetch` boundary."""
+
+    def __init__(self, reason: str, status: str = "failed") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class _RedirectRefused(_Refused):
+    """Internal: a redirect chain that loops, runs too long or leaves http(s)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """One HTTP response, its body read only for 2xx answers."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    retries: int  # how many retries it took
+
+
+@dataclass(frozen=True, slots=True)
+class _Robots:
+    """What a host's robots.txt says: rules to check (None: allow all), or a refusal for every URL."""
+
+    rules: Protego | None = None
+    refusal: _Refused | None = None
+
+
+class _HostGate:
+    """Per-host politeness: at most `limit` requests at once, starts spaced `delay` seconds apart."""
+
+    def __init__(self, limit: int, delay: float, sleep: Callable[[float], None]) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, limit))
+        self._lock = threading.Lock()
+        self._next_start = 0.0
+        self._sleep = sleep
+        self.delay = delay
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._slots:
+            with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next_start)
+                self._next_start = start + self.delay
+            if start > now:
+                self._sleep(start - now)
+            yield
+
+
+class Fetcher:
+    """Reads files and downloads URLs. One per run; thread-safe, so per-source tasks can share it.
+
+    Use as a context manager so the connection pool is closed:
+
+        with Fetcher(settings.fetch) as fetcher:
+            result = fetcher.fetch("https://example.org/questions", known=None)
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """Args:
+        settings: the fetch group of `Settings`.
+        sleep: how to wait between retries and per-host requests (tests record the waits).
+        transport: an httpx transport, for tests; None for the network.
+        """
+        self.settings = settings
+        self._sleep = sleep
+        self._client = httpx.Client(
+            headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate, br"},
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout, read=settings.read_timeout, write=settings.read_timeout, pool=None
+            ),
+            limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+            follow_redirects=False,  # followed by hand: each hop is checked against robots.txt and the limit
+            transport=transport,
+        )
+        self._lock = threading.Lock()
+        self._gates: dict[str, _HostGate] = {}
+        self._robots: dict[str, _Robots] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def fetch(self, uri: str, known: KnownSource | None = None) -> FetchResult:
+        """Read one source: a local path or an http(s) URL. Never raises for a bad source.
+
+        Returns the document, `NotModified` when a conditional GET answered 304, or a `Failure`.
+        """
+        try:
+            scheme = urlsplit(uri).scheme.lower()
+            if scheme in ("http", "https"):
+                return self._fetch_url(uri, known)
+            if len(scheme) > 1:  # one letter is a Windows drive
+                raise _Refused(f"unsupported scheme {scheme}: only http(s) URLs and local files")
+            return _read_file(uri, self.settings.max_bytes)
+        except _Refused as refused:
+            return Failure(uri, "fetch", refused.reason, status=refused.status)  # type: ignore[arg-type]
+        except httpx.InvalidURL as exc:
+            return Failure(uri, "fetch", f"not a valid URL: {_one_line(str(exc))}")
+        except Exception as exc:  # a bug must not end the run; the traceback goes to the log
+            logger.exception("unexpected error fetching %s", uri)
+            return Failure(uri, "fetch", f"unexpected error: {type(exc).__name__}: {_one_line(str(exc))}")
+
+    def fetch_all(
+        self, uris: Sequence[str], known: Mapping[str, KnownSource] | None = None
+    ) -> list[FetchResult]:
+        """Fetch many sources concurrently (`settings.concurrency` threads); results in input order."""
+        known = known or {}
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
+            return list(pool.map(lambda uri: self.fetch(uri, known.get(uri)), uris))
+
+    # -- URLs ---------------------------------------------------------------------------------------
+
+    def _fetch_url(self, uri: str, known: KnownSource | None) -> FetchResult:
+        conditional = {}
+        if known is not None and known.etag:
+            conditional["If-None-Match"] = known.etag
+        if known is not None and known.last_modified:
+            conditional["If-Modified-Since"] = known.last_modified
+        reply = self._follow(uri, conditional, check_robots=self.settings.obey_robots)
+        if reply.status == 304:
+            if conditional:
+                return NotModified(uri)
+            raise _Refused("HTTP 304 Not Modified, though no cached copy was asked about")
+        if not 200 <= reply.status < 300:
+            raise _Refused(_status_message(reply))
+        media_type = _media_type_of_reply(reply)
+        content_type = Message()
+        content_type["Content-Type"] = reply.headers.get("Content-Type", "")
+        return _make_document(
+            uri,
+            reply.body,
+            media_type,
+            declared_charset=content_type.get_content_charset(),
+            http_status=reply.status,
+            etag=reply.headers.get("ETag"),
+            last_modified=reply.headers.get("Last-Modified"),
+            empty_reason=f"empty response (HTTP {reply.status} with no body)",
+        )
+
+    def _follow(self, url: str, headers: dict[str, str], *, check_robots: bool) -> _Reply:
+        """GET `url`, following redirects up to the limit; each hop is checked against robots.txt."""
+        seen = {url}
+        for _ in range(self.settings.max_redirects + 1):
+            if check_robots:
+                self._check_robots(url)
+            reply = self._get(url, headers)
+            if reply.status not in (301, 302, 303, 307, 308):
+                return reply
+            location = reply.headers.get("Location")
+            if not location:
+                raise _RedirectRefused(f"HTTP {reply.status} redirect without a Location header at {url}")
+            target = normalize_url(urljoin(url, location.strip()))
+            if target is None:
+                raise _RedirectRefused(f"redirected to an unsupported address: {_one_line(location)[:200]}")
+            if target in seen:
+                raise _RedirectRefused(f"redirect loop: {target} redirects back to itself")
+            seen.add(target)
+            url = target
+        raise _RedirectRefused(f"too many redirects (more than {self.settings.max_redirects})")
+
+    def _get(self, url: str, headers: dict[str, str]) -> _Reply:
+        """One GET with retries on connection errors, 429 and 5xx; reads the body of 2xx answers."""
+        s = self.settings
+        attempt = 0
+        while True:
+            wait: float | None = None
+            try:
+                with self._gate(url).slot(), self._client.stream("GET", url, headers=headers) as response:
+                    if response.status_code in _RETRY_STATUSES and attempt < s.retries:
+                        wait = self._backoff(attempt, response.headers.get("Retry-After"))
+                    else:
+                        body = self._read_body(response, url) if 200 <= response.status_code < 300 else b""
+                        return _Reply(url, response.status_code, response.headers, body, attempt)
+            except httpx.TransportError as exc:
+                if attempt >= s.retries:
+                    raise _Refused(_transport_message(exc, url, s, attempt)) from exc
+                wait = self._backoff(attempt, None)
+            # Sleep outside the host slot and with the connection released.
+            logger.info("retrying %s in %.2fs (retry %d of %d)", url, wait, attempt + 1, s.retries)
+            self._sleep(wait)
+            attempt += 1
+
+    def _read_body(self, response: httpx.Response, url: str) -> bytes:
+        """Stream the body, decompressing it ourselves so the size cap applies after decompression."""
+        limit = self.settings.max_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _Refused(f"response of {int(declared):,} bytes is over the {_size(limit)} limit (max_bytes)")
+        media = _mime(response.headers.get("Content-Type", ""))
+        if media not in SUPPORTED_MEDIA_TYPES | _UNDECIDED_MEDIA_TYPES | set(_MEDIA_ALIASES):
+            # Refuse before downloading what we could not read anyway.
+            raise _Refused(_unsupported_message(media), status="skipped")
+        decoder = _BoundedDecoder(response.headers.get("Content-Encoding", ""), limit)
+        deadline = time.monotonic() + self.settings.max_seconds
+        body = bytearray()
+        for chunk in response.iter_raw(_CHUNK):
+            body += decoder.decode(chunk)
+            if time.monotonic() > deadline:
+                raise _Refused(f"download took longer than {self.settings.max_seconds:g}s: {url}")
+        body += decoder.finish()
+        return bytes(body)
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> float:
+        """Seconds to wait before retry `attempt + 1`: Retry-After if given, else exponential with jitter."""
+        s = self.settings
+        asked = _parse_retry_after(retry_after)
+        if asked is not None:
+            return min(asked, s.backoff_max)
+        ceiling = min(s.backoff_base * 2**attempt, s.backoff_max)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": spreads retries of many workers
+
+    def _gate(self, url: str) -> _HostGate:
+        key = _origin(url)
+        with self._lock:
+            gate = self._gates.get(key)
+            if gate is None:
+                s = self.settings
+                gate = self._gates[key] = _HostGate(s.per_host_concurrency, s.per_host_delay, self._sleep)
+            return gate
+
+    # -- robots.txt ---------------------------------------------------------------------------------
+
+    def _check_robots(self, url: str) -> None:
+        robots = self._robots_for(_origin(url))
+        if robots.refusal is not None:
+            raise robots.refusal
+        if robots.rules is not None and not robots.rules.can_fetch(url, self.settings.user_agent):
+            raise _Refused("disallowed by robots.txt", status="skipped")
+
+    def _robots_for(self, origin: str) -> _Robots:
+        """The host's robots.txt, fetched once per Fetcher (one thread fetches, the others wait)."""
+        with self._lock:
+            lock = self._robots_locks.setdefault(origin, threading.Lock())
+        with lock:
+            if origin not in self._robots:
+                self._robots[origin] = self._load_robots(origin)
+            return self._robots[origin]
+
+    def _load_robots(self, origin: str) -> _Robots:
+        """Fetch and parse robots.txt following RFC 9309: 4xx allows all; 5xx or 429 disallows all."""
+        try:
+            reply = self._follow(f"{origin}/robots.txt", {}, check_robots=False)
+        except _RedirectRefused:
+            return _Robots()  # RFC 9309 2.3.1.2: too many redirects counts as unavailable (4xx): allow
+        except _Refused as refused:
+            return _Robots(refusal=refused)  # the host is unreachable: every URL on it fails the same way
+        if reply.status == 429 or reply.status >= 500:
+            # RFC 9309 2.3.1.4: an unreachable robots.txt means the whole site is disallowed.
+            reason = f"robots.txt answered HTTP {reply.status}, so the site is treated as disallowed (RFC 9309)"
+            return _Robots(refusal=_Refused(reason, status="skipped"))
+        if not 200 <= reply.status < 300:
+            return _Robots()
+        rules = Protego.parse(reply.body.decode("utf-8", errors="replace"))
+        crawl_delay = rules.crawl_delay(self.settings.user_agent)
+        if crawl_delay:
+            gate = self._gate(origin)
+            gate.delay = max(gate.delay, min(float(crawl_delay), self.settings.max_crawl_delay))
+        return _Robots(rules=rules)
+
+
+# -- local files ------------------------------------------------------------------------------------
+
+
+def _read_file(uri: str, limit: int) -> RawDocument:
+    path = Path(uri)
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                raise _Refused(f"file of {size:,} bytes is over the {_size(limit)} limit (max_bytes): {path}")
+            content = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise _Refused(f"file no longer exists: {path}") from None
+    except IsADirectoryError:
+        raise _Refused(f"is a folder, not a file: {path}") from None
+    except OSError as exc:
+        raise _Refused(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(content) > limit:  # grew while we read it
+        raise _Refused(f"file is over the {_size(limit)} limit (max_bytes): {path}")
+    media_type = MEDIA_BY_EXTENSION.get(path.suffix.lower()) or _sniff_media_type(content)
+    return _make_document(uri, content, media_type, empty_reason=f"empty file: {path}")
+
+
+# -- documents, media types, charsets ---------------------------------------------------------------
+
+
+def _make_document(
+    uri: str,
+    content: bytes,
+    media_type: str,
+    *,
+    empty_reason: str,
+    declared_charset: str | None = None,
+    http_status: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> RawDocument:
+    """Check the bytes are readable text of a supported type, find their charset, and hash them."""
+    if not content.strip():
+        raise _Refused(empty_reason)
+    binary = _binary_signature(content)
+    if binary == "application/pdf" or media_type not in SUPPORTED_MEDIA_TYPES:
+        raise _Refused(_unsupported_message(binary or media_type), status="skipped")
+    if binary:
+        raise _Refused(f"unsupported content: the body is {binary} though served as {media_type}", status="skipped")
+    charset = detect_charset(content, declared_charset, media_type)
+    if charset is None:
+        raise _Refused(f"unsupported content: the body is binary data, not text (served as {media_type})", "skipped")
+    return RawDocument(
+        source_uri=uri,
+        sha256=hashlib.sha256(content).hexdigest(),
+        media_type=media_type,
+        content=content,
+        fetched_at=datetime.now(UTC),
+        charset=charset,
+        http_status=http_status,
+        etag=etag,
+        last_modified=last_modified,
+    )
+
+
+def _media_type_of_reply(reply: _Reply) -> str:
+    """Normalized media type from the Content-Type header, the URL's extension, then the bytes."""
+    header = _mime(reply.headers.get("Content-Type", ""))
+    by_extension = MEDIA_BY_EXTENSION.get(Path(urlsplit(reply.url).path).suffix.lower())
+    if header == "application/json":
+        return "application/x-ipynb+json" if _looks_like_notebook(reply.body) else header
+    if header in _UNDECIDED_MEDIA_TYPES:
+        return by_extension or _sniff_media_type(reply.body)
+    if header == "text/plain" and by_extension:  # raw file hosts serve .md, .rst and .ipynb as text/plain
+        return by_extension
+    return _MEDIA_ALIASES.get(header, header)
+
+
+def _sniff_media_type(content: bytes) -> str:
+    """A media type guessed from the first bytes; plain text unless it looks like HTML or a notebook."""
+    binary = _binary_signature(content)
+    if binary:
+        return binary
+    head = content[:2048].lstrip(codecs.BOM_UTF8 + b" \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "text/html"
+    if head.startswith(b"{") and _looks_like_notebook(content):
+        return "application/x-ipynb+json"
+    return "text/plain"
+
+
+def _looks_like_notebook(content: bytes) -> bool:
+    return b'"cells"' in content and b'"nbformat"' in content
+
+
+def _binary_signature(content: bytes) -> str | None:
+    """The media type of a known binary format the bytes start with, if any."""
+    for magic, media_type in _BINARY_SIGNATURES:
+        if content.startswith(magic):
+            return media_type
+    return None
+
+
+def detect_charset(content: bytes, declared: str | None, media_type: str) -> str | None:
+    """The Python codec that decodes `content`, or None when the bytes are not text.
+
+    Order: byte-order mark, declared charset (HTTP header), `<meta>` charset (HTML), UTF-8, then
+    detection by charset-normalizer. A declared charset is kept only if the bytes decode with it,
+    and a single-byte declaration loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII
+    characters (a wrong "iso-8859-1" header on a UTF-8 page is the common case).
+    """
+    for bom, codec in _BOMS:
+        if content.startswith(bom):
+            return codec
+    if media_type == "application/x-ipynb+json":
+        return "utf-8"  # JSON is UTF-8 (RFC 8259)
+    candidates = [declared]
+    if media_type == "text/html":
+        candidates.append(EncodingDetector.find_declared_encoding(content[:8192], is_html=True))
+    utf8 = _decodes(content, "utf-8")
+    for name in candidates:
+        codec = _codec(name)
+        if codec is None or not _decodes(content, codec):
+            continue
+        if codec in _SINGLE_BYTE_CHARSETS and utf8 and not content.isascii():
+            return "utf-8"
+        return codec
+    if utf8:
+        return "utf-8"
+    if b"\x00" in content[:4096] and charset_normalizer.is_binary(content[:65536]):
+        return None
+    best = charset_normalizer.from_bytes(content[:262144]).best()
+    return _codec(best.encoding) if best is not None else None
+
+
+def decode_text(raw: RawDocument) -> str:
+    """The document's text, decoded with its charset (undecodable bytes replaced, never an error)."""
+    return raw.content.decode(raw.charset or "utf-8", errors="replace")
+
+
+def _codec(name: str | None) -> str | None:
+    """The Python codec name for a charset label, mapped as browsers map it; None if unknown."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+    return _WEB_CHARSET_ALIASES.get(codec, codec)
+
+
+def _decodes(content: bytes, codec: str) -> bool:
+    try:
+        content.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _mime(content_type: str) -> str:
+    """"text/HTML; charset=utf-8" -> "text/html"."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _unsupported_message(media_type: str) -> str:
+    note = _REFUSAL_NOTES.get(media_type)
+    suffix = f" ({note})" if note else " (qbank reads HTML, Markdown, plain text, reStructuredText and notebooks)"
+    return f"unsupported content type {media_type or 'unknown'}{suffix}"
+
+
+# -- decompression ----------------------------------------------------------------------------------
+
+
+class _BoundedDecoder:
+    """Undoes one Content-Encoding incrementally and never produces more than `limit` bytes in all.
+
+    httpx would decompress for us, but without a bound per chunk: one 64 KiB gzip chunk can
+    inflate to 64 MiB. Here zlib's `max_length` and brotli's `output_buffer_limit` stop at the cap.
+    """
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        self.encoding = content_encoding.strip().lower()
+        self.limit = limit
+        self.produced = 0
+        self._zlib: zlib._Decompress | None = None
+        self._brotli: brotli.Decompressor | None = None
+        self._raw_deflate_tried = False
+        if self.encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif self.encoding == "deflate":
+            self._zlib = zlib.decompressobj()
+        elif self.encoding == "br":
+            self._brotli = brotli.Decompressor()
+        elif self.encoding not in ("", "identity"):
+            raise _Refused(f"unsupported content encoding {self.encoding}")
+
+    def decode(self, data: bytes) -> bytes:
+        """Decompressed bytes of `data`; refuses once the total would exceed the limit."""
+        room = self.limit - self.produced
+        try:
+            if self._zlib is not None:
+                out = self._inflate(data, room)
+            elif self._brotli is not None:
+                out = self._brotli.process(data, output_buffer_limit=room + 1)
+                while len(out) <= room and not self._brotli.can_accept_more_data():
+                    out += self._brotli.process(b"", output_buffer_limit=room + 1 - len(out))
+            else:
+                out = data
+        except (zlib.error, brotli.error) as exc:
+            raise _Refused(f"corrupt {self.encoding}-compressed response: {_one_line(str(exc))}") from None
+        return self._count(out)
+
+    def finish(self) -> bytes:
+        """Whatever the decompressor still holds once the input has ended."""
+        return self._count(self._zlib.flush()) if self._zlib is not None else b""
+
+    def _count(self, out: bytes) -> bytes:
+        self.produced += len(out)
+        if self.produced > self.limit:
+            what = "response" if self.encoding in ("", "identity") else f"{self.encoding}-decompressed response"
+            raise _Refused(f"{what} is over the {_size(self.limit)} size limit (max_bytes)")
+        return out
+
+    def _inflate(self, data: bytes, room: int) -> bytes:
+        assert self._zlib is not None
+        try:
+            return self._zlib.decompress(data, room + 1)  # max_length: stop one byte past the cap
+        except zlib.error:
+            # Some servers send "deflate" as raw deflate, without the zlib header.
+            if self.encoding != "deflate" or self._raw_deflate_tried or self.produced:
+                raise
+            self._raw_deflate_tried = True
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._zlib.decompress(data, room + 1)
+
+
+# -- storage ----------------------------------------------------------------------------------------
+
+
+def store_raw(raw: RawDocument, raw_dir: Path) -> RawDocument:
+    """Write the bytes content-addressed at `raw_dir/<sha[:2]>/<sha>` and return the record with `raw_path`.
+
+    The path comes from the hash only, never from a URL or title. Writing goes to a temporary file
+    renamed into place, so a reader never sees half a file; an existing file is left alone.
+    """
+    digest = hashlib.sha256(raw.content).hexdigest()
+    if raw.sha256 != digest:
+        raise ValueError(f"sha256 of {raw.source_uri} does not match its content")
+    relative = f"{digest[:2]}/{digest}"
+    target = Path(raw_dir) / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(raw.content)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+    return replace(raw, raw_path=relative)
+
+
+# -- messages ---------------------------------------------------------------------------------------
+
+
+def _status_message(reply: _Reply) -> str:
+    try:
+        phrase = HTTPStatus(reply.status).phrase
+    except ValueError:
+        phrase = "(non-standard status)"
+    message = f"HTTP {reply.status} {phrase}"
+    if reply.retries:
+        message += f" (gave up after {reply.retries} {'retry' if reply.retries == 1 else 'retries'})"
+    return message
+
+
+def _transport_message(exc: httpx.TransportError, url: str, settings: FetchSettings, retries: int) -> str:
+    """A connection problem as one line: what happened and where."""
+    host = urlsplit(url).netloc
+    text = _one_line(str(exc))
+    lowered = text.lower()
+    if isinstance(exc, httpx.ConnectTimeout):
+        message = f"timed out after {settings.connect_timeout:g}s connecting to {host}"
+    elif isinstance(exc, httpx.TimeoutException):
+        message = f"timed out after {settings.read_timeout:g}s reading {url}"
+    elif isinstance(exc, httpx.ConnectError) and "refused" in lowered:
+        message = f"connection refused by {host}"
+    elif isinstance(exc, httpx.ConnectError) and any(
+        hint in lowered for hint in ("name or service", "nodename", "name resolution", "getaddrinfo", "no address")
+    ):
+        message = f"could not resolve host {urlsplit(url).hostname}"
+    elif isinstance(exc, httpx.ConnectError) and ("ssl" in lowered or "certificate" in lowered):
+        message = f"TLS error connecting to {host}: {text}"
+    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        message = f"connection closed before the whole response arrived from {url}"
+    else:
+        message = f"network error fetching {url}: {text or type(exc).__name__}"
+    if retries:
+        message += f" (gave up after {retries} {'retry' if retries == 1 else 'retries'})"
+    return message
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _size(n: int) -> str:
+    """Bytes as a short human figure: 512 B, 3.2 KB, 10 MB."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} B"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
