@@ -1,0 +1,193 @@
+"""Extraction quality gate: extract + split our labelled documents and the seed articles, score against labels.
+
+Run: `.venv/bin/python -m bench.extraction.run` (or `python bench/extraction/run.py`).
+
+Labelled documents live in `bench/extraction/docs/`: `NAME.<ext>` with `NAME.expected.json`
+(`{"questions": [{"q": "...", "answer": true}, ...]}`). A predicted question matches an expected one when
+their texts are equal after normalisation (case, punctuation, spacing). Per document and overall it prints
+precision, recall, F1 and the answer-attachment share (matched questions whose has-answer flag agrees with
+the label). The seeds (/work/shared/seeds, when present) are scored by their known counts only: their text
+may not be copied into the repository, so precision/recall there are count-based upper bounds.
+
+Exits 1 when a figure falls below its floor in `baseline.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from extractors import extract  # noqa: E402
+from qbank.errors import SourceError  # noqa: E402
+from qbank.records import QAItem, RawDocument  # noqa: E402
+from qbank.settings import SplitSettings  # noqa: E402
+from qbank.split import match_key, split  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE / "docs"
+BASELINE = HERE / "baseline.json"
+SEEDS = HERE.parents[2] / "shared" / "seeds"
+MEDIA_TYPES = {
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".rst": "text/x-rst",
+    ".ipynb": "application/x-ipynb+json",
+    ".txt": "text/plain",
+}
+# What the seed README and the task state: (questions, questions with an answer); None = not stated
+SEED_COUNTS: dict[str, tuple[int, int | None]] = {
+    "000_0130b098af308dda.txt": (20, 5),
+    "001_83313aacd6754381.txt": (138, 0),
+    "002_309aacbde7e618be.txt": (24, None),
+    "003_f822d67cf7e014c8.txt": (45, 45),
+}
+
+
+@dataclass
+class Score:
+    """Counts for one document (or a sum of documents)."""
+
+    expected: int = 0
+    predicted: int = 0
+    matched: int = 0
+    attached: int = 0  # matched questions whose answer presence agrees with the label
+
+    def __iadd__(self, other: Score) -> Score:
+        self.expected += other.expected
+        self.predicted += other.predicted
+        self.matched += other.matched
+        self.attached += other.attached
+        return self
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.expected if self.expected else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def attachment(self) -> float:
+        return self.attached / self.matched if self.matched else 1.0
+
+
+def read_doc(path: Path) -> list[QAItem]:
+    """Extract and split one file the way the pipeline does."""
+    content = path.read_bytes()
+    raw = RawDocument(
+        source_uri=str(path),
+        sha256=hashlib.sha256(content).hexdigest(),
+        media_type=MEDIA_TYPES.get(path.suffix, "text/plain"),
+        content=content,
+        fetched_at=datetime.now(timezone.utc),
+    )
+    items, _ = split(extract(raw), SplitSettings())
+    return items
+
+
+def score_labelled(items: list[QAItem], expected: list[dict]) -> tuple[Score, list[str], list[str]]:
+    """Score predictions against labels; also return the missed and the spurious question texts."""
+    want = {match_key(e["q"]): bool(e["answer"]) for e in expected}
+    got = {match_key(i.question): i.answer_markdown is not None for i in items}
+    matched = want.keys() & got.keys()
+    score = Score(
+        expected=len(want),
+        predicted=len(items),
+        matched=len(matched),
+        attached=sum(want[k] == got[k] for k in matched),
+    )
+    missed = [e["q"] for e in expected if match_key(e["q"]) not in got]
+    spurious = [i.question for i in items if match_key(i.question) not in want]
+    return score, missed, spurious
+
+
+def score_seed(items: list[QAItem], counts: tuple[int, int | None]) -> Score:
+    """Count-based score: at most min(predicted, expected) can be right."""
+    expected, answered = counts
+    got_answered = sum(i.answer_markdown is not None for i in items)
+    matched = min(len(items), expected)
+    attached = matched if answered is None else matched - min(matched, abs(got_answered - answered))
+    return Score(expected=expected, predicted=len(items), matched=matched, attached=attached)
+
+
+def _line(name: str, s: Score) -> str:
+    return (
+        f"{name:<32} exp {s.expected:>4} got {s.predicted:>4}  P {s.precision:.3f}  R {s.recall:.3f}"
+        f"  F1 {s.f1:.3f}  attach {s.attachment:.3f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="list missed and spurious questions")
+    args = parser.parse_args(argv)
+
+    floors = json.loads(BASELINE.read_text())
+    failures: list[str] = []
+    ours = Score()
+    print("labelled documents")
+    for label in sorted(DOCS.glob("*.expected.json")):
+        name = label.name.removesuffix(".expected.json")
+        source = next(p for p in DOCS.glob(name + ".*") if not p.name.endswith(".expected.json"))
+        expected = json.loads(label.read_text())["questions"]
+        try:
+            items = read_doc(source)
+        except SourceError as exc:  # a format we cannot read counts as all missed
+            print(f"{source.name:<32} cannot extract: {exc}")
+            items = []
+        score, missed, spurious = score_labelled(items, expected)
+        ours += score
+        print(_line(source.name, score))
+        if args.verbose:
+            for q in missed:
+                print(f"    missed   {q}")
+            for q in spurious:
+                print(f"    spurious {q}")
+            for i in items:
+                want = next((e["answer"] for e in expected if match_key(e["q"]) == match_key(i.question)), None)
+                if want is not None and want != (i.answer_markdown is not None):
+                    print(f"    answer   {'missing' if want else 'unexpected'}: {i.question}")
+    print(_line("TOTAL (ours)", ours))
+    _check("ours", ours, floors, failures)
+
+    if SEEDS.is_dir():
+        seeds = Score()
+        print("\nseed articles (count-based)")
+        for name, counts in SEED_COUNTS.items():
+            path = SEEDS / name
+            if not path.exists():
+                continue
+            score = score_seed(read_doc(path), counts)
+            seeds += score
+            print(_line(name, score))
+        print(_line("TOTAL (seeds)", seeds))
+        _check("seeds", seeds, floors, failures)
+
+    for failure in failures:
+        print(f"BELOW FLOOR: {failure}")
+    return 1 if failures else 0
+
+
+def _check(group: str, score: Score, floors: dict, failures: list[str]) -> None:
+    for metric, floor in floors.get(group, {}).items():
+        value = getattr(score, metric)
+        if value < floor:
+            failures.append(f"{group} {metric} {value:.3f} < {floor}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
