@@ -166,13 +166,18 @@ class Tagger:
     def _doc_evidence(self, doc: Doc) -> Evidence:
         matches = self.matcher(doc)
         found: Evidence = defaultdict(dict)
+        seen: dict[str, set[str]] = defaultdict(set)
         for match_id, start, end in matches:
             # "logistic regression" hides "regression": a shorter span inside a longer match does not count.
             if any(s <= start and end <= e and e - s > end - start for _, s, e in matches):
                 continue
             topic, weight = self._keys[match_id]
-            term = doc[start:end].text
-            found[topic][term] = max(weight, found[topic].get(term, 0.0))
+            span = doc[start:end]
+            # One term counts once however it is inflected ("training", "trained"); evidence shows its text.
+            lemma = " ".join(t.lemma_ for t in span)
+            if lemma not in seen[topic]:
+                seen[topic].add(lemma)
+                found[topic][span.text] = weight
         return found
 
     def _decide(self, question_id: str, q_ev: Evidence, a_ev: Evidence, s_ev: Evidence) -> list[TopicTag]:
