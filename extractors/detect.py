@@ -8,20 +8,12 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from charset_normalizer import from_bytes
-
 from qbank.errors import SourceError
+from qbank.fetch import detect_charset
 from qbank.records import RawDocument
 
 FORMATS = ("html", "markdown", "text", "rst", "ipynb")
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _MAGIC = {
     b"%PDF-": "PDF",
     b"\x89PNG": "PNG image",
@@ -32,7 +24,7 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "MS Office document",
 }
 _SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText and Jupyter notebooks"
-_LATIN_GUESSES = frozenset({"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_15", "mac_roman"})
+_LATIN_GUESSES = frozenset({"cp1250", "cp1254", "cp1257", "latin-1", "iso8859-1", "iso8859-2", "iso8859-15", "mac-roman"})
 _MAX_CONTROL_RATIO = 0.02  # real text has next to no control characters besides tab/newline
 
 _BY_MEDIA_TYPE = {
@@ -50,7 +42,6 @@ _BY_EXTENSION = {
     ".rst": "rst", ".rest": "rst",
     ".ipynb": "ipynb",
 }
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 _HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_TAG = re.compile(r"</?(p|div|h[1-6]|ul|ol|li|a|span|table|section|article|br)\b[^>]*>", re.IGNORECASE)
@@ -65,38 +56,38 @@ _RST_ADORNMENT = re.compile(r"^(\S.*)\n([=\-~^\"'`#*+<>])\2{2,}\s*$", re.MULTILI
 
 
 def decode(raw: RawDocument) -> str:
-    """Bytes -> text: BOM, declared charset, HTML meta charset, UTF-8, then charset-normalizer's guess.
-
-    Raises SourceError for empty, binary or undecodable content.
-    """
+    """Bytes -> text, with the charset the fetch stage detected (BOM, declared, `<meta>`, UTF-8,
+    charset-normalizer), re-detected when it does not fit. Raises SourceError for empty, binary or
+    undecodable content."""
     data = raw.content
     if not data.strip():
         raise SourceError("empty document: the source has no content")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return _checked(data.decode(encoding, errors="replace").lstrip("\ufeff"))
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
             raise SourceError(f"binary content ({kind}); {_SUPPORTED}")
-    if b"\x00" in data[:8192]:
+    codec = detect_charset(data, raw.charset, raw.media_type)
+    if codec is None or (b"\x00" in data[:8192] and not codec.startswith("utf-16") and not codec.startswith("utf-32")):
         raise SourceError(f"binary content (NUL bytes); {_SUPPORTED}")
-    meta = _META_CHARSET.search(data[:4096])
-    declared = [raw.charset, meta.group(1).decode("ascii", "ignore") if meta else None, "utf-8"]
-    for encoding in filter(None, declared):
-        try:
-            return _checked(data.decode(encoding))
-        except (LookupError, UnicodeDecodeError):
-            continue  # unknown or wrong declaration: try the next candidate
-    best = from_bytes(data).best()
-    if best is None:
-        raise SourceError("undecodable text: no character encoding fits the bytes; save it as UTF-8")
-    if best.encoding in _LATIN_GUESSES:
-        # short Western texts are often misread as another Latin code page; browsers default to cp1252 too
-        try:
-            return _checked(data.decode("cp1252"))
-        except UnicodeDecodeError:
-            pass
-    return _checked(str(best))
+    if codec in _LATIN_GUESSES and not _declares(raw, codec):
+        # charset-normalizer often reads short Western text as another Latin code page; browsers
+        # default to windows-1252 for undeclared single-byte text too
+        codec = "cp1252" if _fits(data, "cp1252") else codec
+    return _checked(data.decode(codec, errors="replace").lstrip("\ufeff"))
+
+
+def _declares(raw: RawDocument, codec: str) -> bool:
+    try:
+        return raw.charset is not None and codecs.lookup(raw.charset).name == codecs.lookup(codec).name
+    except LookupError:
+        return False
+
+
+def _fits(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _checked(text: str) -> str:
