@@ -543,10 +543,11 @@ def _unsupported_message(media_type: str) -> str:
 
 
 class _BoundedDecoder:
-    """Undoes one Content-Encoding incrementally and never produces more than `limit` bytes in all.
+    """Undoes one Content-Encoding incrementally and refuses once the output passes `limit` bytes.
 
     httpx would decompress for us, but without a bound per chunk: one 64 KiB gzip chunk can
-    inflate to 64 MiB. Here zlib's `max_length` and brotli's `output_buffer_limit` stop at the cap.
+    inflate to 64 MiB. Here zlib's `max_length` stops one byte past the cap, and brotli's
+    `output_buffer_limit` within one internal block (a few hundred KB) of it.
     """
 
     def __init__(self, content_encoding: str, limit: int) -> None:

@@ -7,6 +7,7 @@ Each test asserts what a user sees for one bad source: the returned status and t
 from __future__ import annotations
 
 import gzip
+import hashlib
 import socket
 import threading
 import time
@@ -307,7 +308,7 @@ def test_compressed_bodies_are_decoded_and_hashed_decoded(
     result = fetcher.fetch(server.url_for("/z"))
     assert isinstance(result, RawDocument)
     assert result.content == PAGE
-    assert result.sha256 == __import__("hashlib").sha256(PAGE).hexdigest()
+    assert result.sha256 == hashlib.sha256(PAGE).hexdigest()
 
 
 def test_pdf_is_skipped_as_unsupported(server: HTTPServer, fetcher: Fetcher) -> None:
