@@ -1,0 +1,96 @@
+"""`qbank retag`: tag every question already in the warehouse again, with the current taxonomy.
+
+Nothing is fetched or re-split: the questions, answers and sections stored in `occurrences` are read,
+tagged, and `taxonomy` + `question_topics` are replaced in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qbank.cli import app
+from qbank.cli.common import WarehouseOption, fail, load_settings
+from qbank.cli.query import existing_warehouse
+from qbank.errors import QbankError
+from qbank.records import QAItem, Question
+from qbank.tag import Tagger
+from warehouse.store import Warehouse, _insert
+
+# SQL kept here until warehouse/store.py grows a `replace_tags` method (see the report of issue 6).
+READ_SQL = """
+SELECT question_id, source_uri, position, question, question_raw, answer, answer_text, section,
+       coalesce(section_path, []::VARCHAR[]), match_key
+FROM occurrences ORDER BY question_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RetagSummary:
+    questions: int
+    tagged: int  # questions with at least one topic
+    tags: int
+    topics: int  # topics in the taxonomy
+    topics_used: int
+
+    @property
+    def coverage(self) -> float:
+        return self.tagged / self.questions if self.questions else 0.0
+
+
+def retag_warehouse(wh: Warehouse, tagger: Tagger) -> RetagSummary:
+    """Re-tag all stored questions and replace the taxonomy and tags in one write transaction."""
+    with wh.open() as con:
+        questions = [
+            Question(qid, QAItem(uri, pos, q, raw, answer, text, section, tuple(path)), key)
+            for qid, uri, pos, q, raw, answer, text, section, path, key in con.execute(READ_SQL).fetchall()
+        ]
+        tags = tagger.tag(questions)
+        rows = tagger.taxonomy_rows()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM question_topics")
+            con.execute("DELETE FROM taxonomy")
+            _insert(con, "taxonomy", ("topic", "label", "description", "parent"),
+                    [(r.topic, r.label, r.description, r.parent) for r in rows])  # fmt: skip
+            _insert(con, "question_topics", ("question_id", "topic", "score", "evidence"),
+                    [(t.question_id, t.topic, t.score, t.evidence) for t in tags])  # fmt: skip
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return RetagSummary(
+        questions=len(questions),
+        tagged=len({t.question_id for t in tags}),
+        tags=len(tags),
+        topics=len(rows),
+        topics_used=len({t.topic for t in tags}),
+    )
+
+
+@app.command()
+def retag(
+    warehouse: WarehouseOption = None,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option("--taxonomy", help="Taxonomy YAML. Default: data/taxonomy.yaml.", show_default=False),
+    ] = None,
+) -> None:
+    """Tag the questions in the warehouse again after editing the taxonomy; nothing is fetched.
+
+    Example: qbank retag --taxonomy my_taxonomy.yaml
+    """
+    settings = load_settings(warehouse)
+    wh = existing_warehouse(warehouse)
+    try:
+        tagger = Tagger.from_taxonomy(taxonomy or settings.data_dir / "taxonomy.yaml", settings.tag)
+        summary = retag_warehouse(wh, tagger)
+    except QbankError as error:
+        raise fail(str(error)) from None
+    typer.echo(
+        f"tagged {summary.tagged} of {summary.questions} questions ({summary.coverage:.1%} coverage) "
+        f"with {summary.tags} tags; {summary.topics_used} of {summary.topics} topics used"
+    )
