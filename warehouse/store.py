@@ -277,7 +277,9 @@ class _Load:
         new_ids = [q.question_id for q in questions]
 
         self._apply_clusters(dedupe)
-        con.execute("DELETE FROM matches WHERE list_contains(?, question_id)", [new_ids])
+        # questions the deduper scored again get their matches replaced; the others keep theirs
+        rescored = sorted({m.question_id for m in dedupe.matches} | set(assignments))
+        con.execute("DELETE FROM matches WHERE list_contains(?, question_id)", [rescored])
         _insert(
             con, "matches", ("question_id", "other_id", "score", "scorer", "accepted", "rule", "run_id"),
             [(m.question_id, m.other_id, m.score, m.scorer, m.accepted, m.rule, run_id) for m in dedupe.matches],
