@@ -30,7 +30,9 @@ from qbank.settings import SplitSettings
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*[.]?\s*$")
 _SENTENCE = re.compile(r"(?<=[.?!])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _INLINE_BOLD_Q = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?(\*\*|__)(?P<q>.+?)\1\s*[:\-–—]?\s*(?P<rest>\S.*)$", re.DOTALL)
-_INLINE_ANSWER = re.compile(r"(?<=[?.!:)*])\s*(?:\*\*|__)?\s*(?:A|Ans|Answer)\s*[:：.](?:\*\*|__)?\s+", re.IGNORECASE)
+_INLINE_ANSWER = re.compile(
+    r"(?:(?<=[?.!:)*`])[ \t]*|\n\s*)(?:\*\*|__)?\s*(?:A|Ans|Answer)\s*[:：](?:\*\*|__)?\s+", re.IGNORECASE
+)
 _EMPHASIS_EDGE = re.compile(r"^[\s*_]+")
 _TABLE_Q_HEADER = re.compile(r"\b(questions?|q|prompts?)\b", re.IGNORECASE)
 _TABLE_A_HEADER = re.compile(r"\b(answers?|a|solutions?|explanations?|responses?)\b", re.IGNORECASE)
@@ -280,6 +282,13 @@ class _Walk:
             if self.shaped(question):
                 rest = inline["rest"].strip()
                 return question, md, rest, strip_markup(rest), "bold" if family == "plain" else family
+        lines = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", md).split("\n", 1)
+        if len(lines) == 2 and lines[1].strip():
+            # "2) What is X?\n   It is ..." : a question line with its answer wrapped into the same block
+            question = clean_question(lines[0])
+            if question.endswith("?") and self.shaped(question):
+                rest = lines[1].strip()
+                return question, lines[0].strip(), rest, strip_markup(rest), family
         question = clean_question(block.text)
         if self.shaped(question):
             return question, md, None, None, family
