@@ -26,8 +26,9 @@ FILLER_PATH = DATA_DIR / "filler.yaml"
 
 # "1.", "1)", "Q1:", "Q.1", "Question 12 -", "(a)", "#3" at the start of a question.
 _NUMBERING = re.compile(r"^\s*(?:(?:q(?:uestion)?\.?\s*)?#?\d+[a-z]?\s*[.):\-–—]*|\(?[a-z]\)|[ivx]+[.)])\s+", re.I)
-# A one- or two-letter prefix joined by a hyphen or slash names one thing: k-means, t-SNE, A/B, k-NN.
-_SHORT_PREFIX = re.compile(r"\b([a-z0-9]{1,2})[-/]([a-z0-9]+)\b")
+# A one-letter prefix joined by a hyphen or slash names one thing: k-means, t-SNE, A/B, k-NN
+# (but "F1-score" is two words).
+_SHORT_PREFIX = re.compile(r"\b([a-z])[-/]([a-z0-9]+)\b")
 # Word characters plus the symbols that change a name: c++, c#, f#.
 _TOKEN = re.compile(r"[a-z0-9]+(?:\+\+|#)?")
 
@@ -115,6 +116,9 @@ def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
         if key is None:
             out: list[str] = []
             for token in surface_key(text, words).split():
+                # Stopwords are dropped before lemmatizing too: the lookup table maps "does" to "doe".
+                if token in words.stopwords:
+                    continue
                 expanded = words.abbreviations.get(token)
                 for part in (expanded.split() if expanded else (token,)):
                     lemma = lemma_cache.get(part)

@@ -42,6 +42,8 @@ def clusters_of(result) -> dict[str, str]:
     ("What is regularisation?", "Explain regularization."),
     ("Why is feature scaling important?", "What is the importance of feature scaling?"),
     ("What is a CNN?", "Describe convolutional neural networks."),
+    ("What is recall?", "Explain recall as a metric."),  # trailing context, modifies nothing
+    ("Where do you see yourself in five years?", "Where do you see yourself in 5 years?"),
 ])
 def test_paraphrases_match(a: str, b: str) -> None:
     assert verdict(a, b).accepted
@@ -54,6 +56,8 @@ def test_paraphrases_match(a: str, b: str) -> None:
     ("What is L1 regularization?", "What is L2 regularization?", "key_term"),
     ("How is precision computed?", "How is recall computed?", "key_term"),
     ("What is a CNN?", "What is an RNN?", "key_term"),
+    ("What is a CTE?", "What is a recursive CTE?", "subset"),
+    ("What is the learning rate?", "How do you choose the learning rate?", "subset"),
 ])
 def test_guards_reject_subsets_and_different_key_terms(a: str, b: str, rule: str) -> None:
     result = verdict(a, b)

@@ -25,7 +25,7 @@ def test_lemmas_and_abbreviations_share_a_key() -> None:
 
 
 def test_names_with_symbols_and_short_prefixes_stay_distinct() -> None:
-    assert match_key("Explain k-means") == match_key("Explain K means")
+    assert match_key("Explain k-means") == match_key("Explain K-Means.")
     assert match_key("Explain k-means") != match_key("Explain kNN")
     assert match_key("C++ vs C#") != match_key("C vs C#")
     assert match_key("What is L1 regularization?") != match_key("What is L2 regularization?")

@@ -4,7 +4,9 @@ rapidfuzz scores the keys' content words (token_set_ratio), and two guards rejec
 cannot see:
 
 - subset: one question names a thing the other does not ("neural network" vs "convolutional neural
-  network"); token_set_ratio and WRatio give ~100 here.
+  network"); token_set_ratio and WRatio give ~100 here. An extra word is tolerated only when it does not
+  modify a shared word (it is not right before one: "convolutional neural", "k-fold cross") and there are
+  at most `max_extra_words` of them: "explain precision as a metric", "the transformer architecture".
 - key_term: each names a thing the other does not ("k-means" vs "kNN", "L1" vs "L2", "precision" vs
   "recall"); short differing names score high on edit distance.
 
@@ -16,6 +18,7 @@ prefixed form of the other, so "supervised" and "unsupervised" stay apart).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -30,6 +33,7 @@ class Profile:
     """A match key split into the words that decide identity."""
 
     key: str
+    tokens: tuple[str, ...]  # all words of the key, in order
     content: tuple[str, ...]  # content words in key order, duplicates removed
     text: str  # content words joined: what rapidfuzz scores
 
@@ -45,7 +49,7 @@ def profile(key: str, weak: frozenset[str]) -> Profile:
     """Content words of a key; a key made only of weak words keeps them all ("machine learn")."""
     words = list(dict.fromkeys(key.split()))
     content = [w for w in words if w not in weak] or words
-    return Profile(key=key, content=tuple(content), text=" ".join(content))
+    return Profile(key=key, tokens=tuple(key.split()), content=tuple(content), text=" ".join(content))
 
 
 def same_word(a: str, b: str, settings: DedupeSettings) -> bool:
@@ -54,6 +58,9 @@ def same_word(a: str, b: str, settings: DedupeSettings) -> bool:
         return False
     # "learning"/"learn" are inflections; "supervised"/"unsupervised" fail the first-letter test above.
     if a.startswith(b) or b.startswith(a):
+        return True
+    # Inflections differ in the last letters only: "normalization"/"normalize", "important"/"importance".
+    if len(os.path.commonprefix([a, b])) >= max(settings.min_typo_word_len, min(len(a), len(b)) - 2):
         return True
     return fuzz.ratio(a, b) >= settings.word_typo_ratio
 
@@ -81,7 +88,21 @@ def compare(a: Profile, b: Profile, settings: DedupeSettings, score: float | Non
     if only_a and only_b:
         return Verdict(score, False, f"key_term:{only_a[0]}|{only_b[0]}")
     if only_a or only_b:
-        return Verdict(score, False, f"subset:+{(only_a or only_b)[0]}")
+        extra, side = (only_a, a) if only_a else (only_b, b)
+        modifier = next((w for w in extra if _modifies_shared(w, side, extra)), None)
+        if modifier is not None or len(extra) > settings.max_extra_words:
+            return Verdict(score, False, f"subset:+{modifier or extra[0]}")
+        if score < settings.threshold:
+            return Verdict(score, False, "below_threshold")
+        return Verdict(score, True, f"extra_word:+{extra[0]}")
     if score < settings.threshold:
         return Verdict(score, False, "below_threshold")
     return Verdict(score, True, "content_match")
+
+
+def _modifies_shared(word: str, side: Profile, extra: list[str]) -> bool:
+    """True when `word` stands before a word of the shared phrase ("convolutional" in "convolutional neural
+    network", "recursive" in "recursive common table expression", "choose" in "choose the learning rate"):
+    English puts a noun's modifiers, and a verb, in front of it. Only trailing context is tolerated."""
+    tokens = side.tokens
+    return any(tok == word and i + 1 < len(tokens) and tokens[i + 1] not in extra for i, tok in enumerate(tokens))
