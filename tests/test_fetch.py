@@ -25,8 +25,8 @@ from qbank.settings import FetchSettings
 from qbank.sources import expand_sources
 
 FAST = FetchSettings(
-    connect_timeout=0.5,
-    read_timeout=0.3,
+    connect_timeout=2.0,  # generous: the machine is shared and a loaded server must not look dead
+    read_timeout=2.0,
     retries=2,
     backoff_base=0.01,
     backoff_max=0.05,
@@ -34,6 +34,8 @@ FAST = FetchSettings(
     max_seconds=5.0,
     concurrency=4,
 )
+# For the tests that wait for a timeout: short, and one retry, so they stay under a second each.
+IMPATIENT = FAST.model_copy(update={"read_timeout": 0.3, "retries": 1})
 PAGE = b"<html><head><title>Questions</title></head><body><h2>1. What is overfitting?</h2></body></html>"
 
 
@@ -173,18 +175,19 @@ def test_connection_refused(fetcher: Fetcher) -> None:
     assert (result.status, result.reason) == ("failed", f"connection refused by 127.0.0.1:{port} (gave up after 2 retries)")
 
 
-def test_server_that_never_answers_times_out(fetcher: Fetcher) -> None:
+def test_server_that_never_answers_times_out() -> None:
     with socket.socket() as sock:  # accepts connections (the kernel's backlog) but never replies
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/page"
-        result = failure(fetcher.fetch(url))
+        with Fetcher(IMPATIENT) as fetcher:
+            result = failure(fetcher.fetch(url))
     # The first request to a host is for its robots.txt, so that is where the wait shows.
     robots = url.replace("/page", "/robots.txt")
-    assert result.reason == f"timed out after 0.3s reading {robots} (gave up after 2 retries)"
+    assert result.reason == f"timed out after 0.3s reading {robots} (gave up after 1 retry)"
 
 
-def test_body_that_stalls_halfway_times_out(server: HTTPServer, fetcher: Fetcher) -> None:
+def test_body_that_stalls_halfway_times_out(server: HTTPServer) -> None:
     release = threading.Event()
 
     def stalling(request: Request) -> Response:
@@ -197,10 +200,11 @@ def test_body_that_stalls_halfway_times_out(server: HTTPServer, fetcher: Fetcher
     server.expect_request("/stall").respond_with_handler(stalling)
     url = server.url_for("/stall")
     try:
-        result = failure(fetcher.fetch(url))
+        with Fetcher(IMPATIENT) as fetcher:
+            result = failure(fetcher.fetch(url))
     finally:
         release.set()
-    assert result.reason == f"timed out after 0.3s reading {url} (gave up after 2 retries)"
+    assert result.reason == f"timed out after 0.3s reading {url} (gave up after 1 retry)"
 
 
 def test_redirect_loop(server: HTTPServer, fetcher: Fetcher) -> None:
@@ -348,7 +352,7 @@ def test_wrong_header_charset_loses_to_the_meta_tag(server: HTTPServer, fetcher:
 
 
 def test_latin1_header_on_a_utf8_page_decodes_as_utf8(server: HTTPServer, fetcher: Fetcher) -> None:
-    text = "What is the naïve Bayes “independence” assumption?"
+    text = "What is the naïve Bayes assumption – and why does it work in café reviews?"  # valid cp1252 too
     server.expect_request("/u").respond_with_data(text.encode("utf-8"), content_type="text/plain; charset=ISO-8859-1")
     result = fetcher.fetch(server.url_for("/u"))
     assert isinstance(result, RawDocument)

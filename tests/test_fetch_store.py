@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import tracemalloc
 import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -76,6 +78,20 @@ def test_brotli_bomb_stops_at_the_cap() -> None:
         decoder.decode(bomb)
     # brotli stops growing its buffer at the limit, overshooting by at most one internal block
     assert decoder.produced < 1024 * 1024
+
+
+def test_gzip_bomb_never_holds_more_than_the_cap_in_memory() -> None:
+    bomb = gzip.compress(b"\0" * (32 * 1024 * 1024))
+    decoder = _BoundedDecoder("gzip", 100_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(_Refused):
+            for start in range(0, len(bomb), 64 * 1024):  # the chunks a response arrives in
+                decoder.decode(bomb[start : start + 64 * 1024])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024  # inflating a whole chunk at once would take ~32 MB
 
 
 @pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib-wrapped", "raw"])
