@@ -112,7 +112,7 @@ class _Open:
     inline_md: str | None = None  # answer text in the question's own block ("**Q?** answer", "Q: ... A: ...")
     inline_text: str | None = None
     cued: bool = False  # an answer label was seen
-    in_run: bool = False  # follows another bare question directly
+    run: int = 0  # how many bare questions directly precede this one
     follow_ups: list[str] = field(default_factory=list)
     follow_depth: int | None = None  # depth of the "Follow-Up Points:" label while collecting
 
@@ -178,7 +178,8 @@ class _Walk:
             section=self.section,
             section_path=tuple(h for _, h in self.headings),
         )
-        item.in_run = previous is not None and not previous.has_answer and previous.family == family
+        if previous is not None and not previous.has_answer and previous.family == family:
+            item.run = previous.run + 1
         item.reject = self.context_reason(question)
         self.current = item
 
@@ -337,8 +338,10 @@ class _Walk:
         if cur.family == "list" and cur.answer and not cur.cued:
             self.close()  # the answer was nested under the item; top-level prose after it is the section's
             return
-        if not labelled and not cur.has_answer and cur.in_run:
-            self.close()  # prose after a run of bare questions
+        # prose after a run of bare questions is the section's; bold Q/A pairs (details/summary) may have
+        # one empty answer, so they need a longer run before the rule applies
+        if not labelled and not cur.has_answer and cur.run >= (1 if cur.family in ("list", "plain") else 2):
+            self.close()
             return
         kept = self.answer_label(block)
         if kept is not None:
