@@ -317,9 +317,10 @@ class _Load:
         """Make the source's occurrences exactly `questions`, keeping first_run_id of rows that stay."""
         con, uri, run_id = self.con, result.source_uri, self.run.run_id
         old = {
-            qid: (first_run, cluster_id, reason)
-            for qid, first_run, cluster_id, reason in con.execute(
-                "SELECT question_id, first_run_id, cluster_id, cluster_reason FROM occurrences WHERE source_uri = ?",
+            row[0]: row[1:]
+            for row in con.execute(
+                "SELECT question_id, first_run_id, cluster_id, cluster_reason, question, answer FROM occurrences "
+                "WHERE source_uri = ?",
                 [uri],
             ).fetchall()
         }
@@ -339,7 +340,8 @@ class _Load:
                 item.question, item.question_raw, item.answer_markdown, item.answer_text, list(item.follow_ups),
                 item.rule, q.match_key, cluster_id, reason, first_run, run_id,
             ))  # fmt: skip
-            self.touched_clusters.add(cluster_id)
+            if old.get(q.question_id, ())[1:] != (cluster_id, reason, item.question, item.answer_markdown):
+                self.touched_clusters.add(cluster_id)  # new, moved or reworded: the bank row changed
         new_ids = {q.question_id for q in questions}
         removed = sorted(set(old) - new_ids)
         self.touched_clusters.update(old[qid][1] for qid in removed)
