@@ -92,6 +92,10 @@ _SINGLE_BYTE_CHARSETS = frozenset({"cp1252", "iso8859-15", "cp1251", "cp1250", "
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _ACCEPT = "text/html, text/markdown, text/x-rst, text/plain;q=0.9, application/x-ipynb+json;q=0.9, */*;q=0.1"
 _CHUNK = 64 * 1024
+# How long a robots.txt verdict is kept. RFC 9309 allows a day; a failed fetch is kept only minutes,
+# long enough that one run does not hammer a dead host, short enough that a long-lived process recovers.
+_ROBOTS_TTL = 24 * 3600.0
+_ROBOTS_FAILURE_TTL = 300.0
 
 
 class _Refused(Exception):
@@ -124,6 +128,7 @@ class _Robots:
 
     rules: Protego | None = None
     refusal: _Refused | None = None
+    expires: float = 0.0  # time.monotonic() after which robots.txt is fetched again
 
 
 class _HostGate:
@@ -343,13 +348,16 @@ class Fetcher:
             raise _Refused("disallowed by robots.txt", status="skipped")
 
     def _robots_for(self, origin: str) -> _Robots:
-        """The host's robots.txt, fetched once per Fetcher (one thread fetches, the others wait)."""
+        """The host's robots.txt, fetched once per Fetcher and TTL (one thread fetches, the others wait)."""
         with self._lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
         with lock:
-            if origin not in self._robots:
-                self._robots[origin] = self._load_robots(origin)
-            return self._robots[origin]
+            robots = self._robots.get(origin)
+            if robots is None or time.monotonic() > robots.expires:
+                robots = self._load_robots(origin)
+                ttl = _ROBOTS_FAILURE_TTL if robots.refusal is not None else _ROBOTS_TTL
+                robots = self._robots[origin] = replace(robots, expires=time.monotonic() + ttl)
+            return robots
 
     def _load_robots(self, origin: str) -> _Robots:
         """Fetch and parse robots.txt following RFC 9309: 4xx allows all; 5xx or 429 disallows all."""

@@ -264,6 +264,18 @@ def test_robots_txt_500_treats_the_site_as_disallowed(server: HTTPServer, fetche
     assert hits(server, "/q") == 0
 
 
+def test_a_failed_robots_txt_verdict_expires(
+    server: HTTPServer, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived process (a worker reused across runs) must not remember a host's outage forever."""
+    monkeypatch.setattr("qbank.fetch._ROBOTS_FAILURE_TTL", 0.0)
+    for _ in range(FAST.retries + 1):
+        server.expect_oneshot_request("/robots.txt").respond_with_data("oops", status=503)
+    server.expect_request("/q").respond_with_data(PAGE, content_type="text/html")
+    assert failure(fetcher.fetch(server.url_for("/q"))).status == "skipped"
+    assert isinstance(fetcher.fetch(server.url_for("/q")), RawDocument)  # robots.txt now 404: allowed
+
+
 def test_robots_txt_is_fetched_once_and_crawl_delay_spaces_requests(
     server: HTTPServer, fetcher: Fetcher, waits: list[float]
 ) -> None:
