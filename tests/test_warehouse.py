@@ -212,3 +212,12 @@ def test_cluster_merge_moves_members_and_is_audited(wh: Warehouse) -> None:
     assert rows(wh, "SELECT variant_count, source_count FROM bank WHERE cluster_id = ?", (into,)) == [(2, 2)]
     assert rows(wh, "SELECT count(*) FROM bank WHERE cluster_id = ?", (absorbed,)) == [(0,)]
     assert rows(wh, "SELECT text, reason FROM audit WHERE event = 'cluster_merged'") == [(absorbed, "fuzzy:token_set")]
+
+
+def test_open_in_this_process_in_another_mode_is_busy_not_a_crash(wh: Warehouse) -> None:
+    con = duckdb.connect(str(wh.path))  # e.g. a notebook holding a read-write connection
+    try:
+        with pytest.raises(WarehouseBusy, match="open in this process in another mode"):
+            Warehouse(wh.path, busy_timeout=0.3).query("SELECT 1")
+    finally:
+        con.close()

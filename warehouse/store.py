@@ -76,11 +76,15 @@ def connect(path: Path, *, read_only: bool = False, busy_timeout: float = 5.0) -
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as error:
+        except (duckdb.IOException, duckdb.ConnectionException) as error:
             text = str(error)
-            if "lock" not in text.lower():
+            # same process, other mode: DuckDB refuses a read-only and a read-write connection side by side
+            same_process = "different configuration" in text
+            if "lock" not in text.lower() and not same_process:
                 raise QbankError(f"cannot open warehouse {path}: {text.splitlines()[0]}") from None
             if time.monotonic() >= deadline:
+                if same_process:
+                    raise WarehouseBusy(f"warehouse {path} is open in this process in another mode; close it first") from None
                 raise WarehouseBusy(busy_message(path, text)) from None
             time.sleep(0.2)
 
