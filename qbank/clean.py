@@ -26,6 +26,7 @@ class Cues:
 
     question_words: frozenset[str]
     imperatives: tuple[str, ...]  # may be several words ("walk me through")
+    task_verbs: tuple[str, ...]  # coding-prompt verbs, trusted only on lines marked as questions
     title_openings: tuple[str, ...]
     answer_label: re.Pattern[str]  # matches "Sample answer:" at the start of a paragraph
     question_label: re.Pattern[str]  # matches "Q:", "Question 3:" at the start of a line
@@ -57,6 +58,7 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
     return Cues(
         question_words=frozenset(w.lower() for w in raw["question_words"]),
         imperatives=tuple(sorted((w.lower() for w in raw["imperatives"]), key=len, reverse=True)),
+        task_verbs=tuple(w.lower() for w in raw["task_verbs"]),
         title_openings=tuple(w.lower() for w in raw["title_openings"]),
         answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+"),
         question_label=_labels(raw["question_labels"], r"\s*\d{0,3}\s*[:.)：]\s*|\s+\d{1,3}\s*[-–—]\s+"),
@@ -78,7 +80,7 @@ _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _EMPHASIS = (
     re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
-    re.compile(r"__(?=\S)(.+?)(?<=\S)__"),
+    re.compile(r"(?<!\w)__(?=\S)(?!\w+__(?:\W|$))(.+?)(?<=\S)__(?!\w)"),  # not Python dunders (__init__)
     re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"),
     re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"),
     re.compile(r"~~(.+?)~~"),

@@ -33,6 +33,7 @@ _INLINE_BOLD_Q = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?(\*\*|__)(?P<q>.+?)\1\s*[:\
 _INLINE_ANSWER = re.compile(
     r"(?:(?<=[?.!:)*`])[ \t]*|\n\s*)(?:\*\*|__)?\s*(?:A|Ans|Answer)\s*[:：](?:\*\*|__)?\s+", re.IGNORECASE
 )
+_NUMBERED = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[qQ]\s*)?\d{1,3}[.):]\s")
 _EMPHASIS_EDGE = re.compile(r"^[\s*_]+")
 _TABLE_Q_HEADER = re.compile(r"\b(questions?|q|prompts?)\b", re.IGNORECASE)
 _TABLE_A_HEADER = re.compile(r"\b(answers?|a|solutions?|explanations?|responses?)\b", re.IGNORECASE)
@@ -56,8 +57,11 @@ def _is_title_case(text: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def is_question_shaped(text: str, cues: Cues, settings: SplitSettings) -> bool:
-    """True when cleaned `text` reads as a question (or an imperative prompt) by its wording alone."""
+def is_question_shaped(text: str, cues: Cues, settings: SplitSettings, marked: bool = False) -> bool:
+    """True when cleaned `text` reads as a question (or an imperative prompt) by its wording.
+
+    `marked`: the line is formatted as a question (numbered, bold, "Q1."), so coding-task verbs count too.
+    """
     words = text.split()
     if not words or len(text) > settings.max_question_chars or len(words) < settings.min_question_words:
         return False
@@ -70,7 +74,9 @@ def is_question_shaped(text: str, cues: Cues, settings: SplitSettings) -> bool:
             break
         core = stripped  # "... model? (e.g. scaling) (feature scaling)." -> "... model?"
     first = _first_words(core, 1)
-    starts = first in cues.question_words or _opens_with(core, cues.imperatives)
+    starts = first in cues.question_words or _opens_with(core, cues.imperatives) or (
+        marked and first in cues.task_verbs
+    )
     sentences = [s for s in _SENTENCE.split(core) if s.strip()]
     if core.endswith("?"):
         return (starts or len(sentences) <= 2) and len(sentences) <= 3
@@ -153,8 +159,8 @@ class _Walk:
     def mode(self) -> str | None:
         return self.modes[-1][1] if self.modes else None
 
-    def shaped(self, text: str) -> bool:
-        return is_question_shaped(text, self.cues, self.settings)
+    def shaped(self, text: str, marked: bool = False) -> bool:
+        return is_question_shaped(text, self.cues, self.settings, marked)
 
     def context_reason(self, question: str) -> str | None:
         """Why a question found here is not a bank question, from its section, lead-in or own wording."""
@@ -207,7 +213,7 @@ class _Walk:
         while self.modes and self.modes[-1][0] >= block.level:
             self.modes.pop()
         mode = self.section_mode(text)
-        if self.shaped(text) and mode is None:
+        if self.shaped(text, bool(_NUMBERED.match(block.markdown or ""))) and mode is None:
             self.open(block, block.markdown or block.text, text, "heading", "heading_question")
             self.headings.append((block.level, text))
             return
@@ -291,12 +297,13 @@ class _Walk:
                 rest = lines[1].strip()
                 return question, lines[0].strip(), rest, strip_markup(rest), family
         question = clean_question(block.text)
-        if self.shaped(question):
+        labelled = self.cues.question_label.match(strip_markup(md).lstrip("#>-*+ "))
+        marked = bool(block.bold or block.number is not None or labelled or _NUMBERED.match(strip_markup(md)))
+        if self.shaped(question, marked):
             return question, md, None, None, family
         words = question.split()
         if (
-            block.kind == "list_item"
-            and self.lead_in
+            (block.kind == "list_item" and self.lead_in or labelled)
             and len(words) >= self.settings.min_question_words
             and len(question) <= self.settings.max_question_chars
             and not question.endswith(":")
@@ -317,7 +324,8 @@ class _Walk:
             return cur.family == "list" or not cur.has_answer
         if family in ("bold", "label"):
             return True
-        return cur.family in ("plain", "table") or not cur.has_answer
+        # a plain line right after a bold or labelled question is its answer, however it is worded
+        return cur.family in ("plain", "table") or (cur.family == "list" and not cur.has_answer)
 
     def attach(self, block: Block) -> None:
         """A block that is not a new question: part of the open answer, or section prose."""

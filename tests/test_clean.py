@@ -27,6 +27,8 @@ from qbank.clean import clean_question, is_placeholder_answer
         ("What\u200b is   a\u00a0GAN?", "What is a GAN?"),
         ("### 4. What is `torch.no_grad`?", "What is torch.no_grad?"),
         ("What are *args and **kwargs?", "What are *args and **kwargs?"),
+        ("What is the difference between __str__ and __repr__?", "What is the difference between __str__ and __repr__?"),
+        ("What is __bold words__ here?", "What is bold words here?"),
         ("How are arguments passed (by value or reference)?", "How are arguments passed (by value or reference)?"),
     ],
 )
