@@ -70,13 +70,12 @@ def ingest(
     futures = [process_source.submit(uri, settings, known.get(uri)) for uri in uris]
     by_uri: dict[str, SourceResult] = {}
     for future in as_completed(futures):
-        state = future.state
-        if state.is_completed():
-            result = future.result()
-        else:  # a crash inside one source never stops the run: record it and go on
+        outcome = future.result(raise_on_failure=False)
+        if not isinstance(outcome, SourceResult):  # a crash inside one source never stops the run
             uri = uris[futures.index(future)]
-            reason = f"internal error: {_one_line(state.message)}"
-            result = SourceResult(uri, None, failure=Failure(uri, "process", reason))
+            reason = f"internal error: {_one_line(repr(outcome))}"
+            outcome = SourceResult(uri, None, failure=Failure(uri, "process", reason))
+        result = outcome
         by_uri[result.source_uri] = result
         results.append(result)
         log.info(pipeline.Progress(len(results), total, result).line())

@@ -58,10 +58,9 @@ def process_source(uri: str, settings: Settings, known: KnownSource | None = Non
         doc = extract(raw)
     except SourceError as error:
         return SourceResult(uri, raw, failure=Failure(uri, "extract", str(error)))
+    # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
+    # its rejected candidates show why.
     items, rejected = split(doc, settings.split)
-    if not items:
-        reason = "no interview questions found in the document"
-        return SourceResult(uri, raw, doc, rejected=tuple(rejected), failure=Failure(uri, "split", reason))
     return SourceResult(uri, raw, doc, tuple(classify(items, doc)), tuple(rejected))
 
 
@@ -117,6 +116,7 @@ class Progress:
         elif r.unchanged:
             status, detail = "unchanged", ""
         else:
-            status, detail = "ok", f"{len(r.items)} questions"
+            status = "ok"
+            detail = f"{len(r.items)} questions" if r.items else "no interview questions found"
         width = len(str(self.total))
         return f"[{self.done:>{width}}/{self.total}] {status:<9} {r.source_uri}" + (f"  ({detail})" if detail else "")
