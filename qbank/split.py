@@ -321,7 +321,7 @@ class _Walk:
         if cur.family == "list" and block.depth > cur.depth:
             return False  # nested under the question item: answer text, even when it asks something
         if block.kind == "list_item":
-            return cur.family == "list" or not cur.has_answer
+            return cur.family == "list"  # bullets after a bold or plain question are its answer
         if family in ("bold", "label"):
             return True
         # a plain line right after a bold or labelled question is its answer, however it is worded
