@@ -384,7 +384,7 @@ class _Walk:
         if block.kind == "heading":
             self.heading(block)
             return
-        if block.kind in ("rule",):
+        if block.kind == "rule":
             return
         if block.kind == "table":
             self.table(block)
@@ -392,9 +392,9 @@ class _Walk:
         text = clean_question(block.text)
         if self.follow_up(block, text):
             return
-        if block.kind == "paragraph" and text.endswith((":", "：")) and block.depth == 0 and (
-            self.cur_is_not_heading()
-        ):
+        in_heading_answer = self.current is not None and self.current.family == "heading"
+        if block.kind == "paragraph" and text.endswith((":", "：")) and block.depth == 0 and not in_heading_answer:
+            # a lead-in such as "Example Questions:" announces the list below it
             if self.cues.ask_the_interviewer.search(text):
                 self.close()
                 self.lead_in = "ask_the_interviewer"
@@ -406,7 +406,7 @@ class _Walk:
         found = self.candidate(block) if block.kind in ("paragraph", "list_item", "quote") else None
         if found and self.starts_new(block, found[4]):
             question, md, inline_md, inline_text, family = found
-            if self.mode == "excluded_section" or block.link and self.mode:
+            if self.mode == "excluded_section" or (block.link and self.mode):
                 self.close()
                 self.reject(question, "toc_link" if block.link else "excluded_section", block)
                 return
@@ -424,8 +424,6 @@ class _Walk:
             return
         self.attach(block)
 
-    def cur_is_not_heading(self) -> bool:
-        return self.current is None or self.current.family != "heading"
 
 
 def _rule_name(block: Block, family: str) -> str:

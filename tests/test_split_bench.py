@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bench.extraction.run import BASELINE, DOCS, Score, read_doc, score_labelled, score_seed
+from bench.extraction.run import BASELINE, Score, labelled_docs, read_doc, score_labelled, score_seed
 from qbank.records import QAItem
 
 
@@ -33,9 +33,7 @@ def test_seed_score_is_count_based() -> None:
 def test_labelled_documents_meet_the_floors() -> None:
     floors = json.loads(BASELINE.read_text())["ours"]
     total = Score()
-    for label in sorted(DOCS.glob("*.expected.json")):
-        name = label.name.removesuffix(".expected.json")
-        source = next(p for p in DOCS.glob(name + ".*") if not p.name.endswith(".expected.json"))
-        total += score_labelled(read_doc(source), json.loads(label.read_text())["questions"])[0]
+    for source, expected in labelled_docs():
+        total += score_labelled(read_doc(source), expected)[0]
     assert total.expected >= floors["expected"]
     assert total.f1 >= floors["f1"] and total.attachment >= floors["attachment"]

@@ -85,6 +85,16 @@ class Score:
         return self.attached / self.matched if self.matched else 1.0
 
 
+def labelled_docs() -> list[tuple[Path, list[dict]]]:
+    """(document, expected questions) for every labelled document, by name."""
+    out = []
+    for label in sorted(DOCS.glob("*.expected.json")):
+        name = label.name.removesuffix(".expected.json")
+        source = next(p for p in DOCS.glob(name + ".*") if not p.name.endswith(".expected.json"))
+        out.append((source, json.loads(label.read_text())["questions"]))
+    return out
+
+
 def read_doc(path: Path) -> list[QAItem]:
     """Extract and split one file the way the pipeline does."""
     content = path.read_bytes()
@@ -140,10 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     ours = Score()
     print("labelled documents")
-    for label in sorted(DOCS.glob("*.expected.json")):
-        name = label.name.removesuffix(".expected.json")
-        source = next(p for p in DOCS.glob(name + ".*") if not p.name.endswith(".expected.json"))
-        expected = json.loads(label.read_text())["questions"]
+    for source, expected in labelled_docs():
         try:
             items = read_doc(source)
         except SourceError as exc:  # a format we cannot read counts as all missed
