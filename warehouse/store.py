@@ -115,21 +115,34 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int | None) -> None:
         raise
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Bulk insert through Arrow: executemany is row-at-a-time in DuckDB."""
-    if not rows:
-        return
+@contextmanager
+def _rows(con: duckdb.DuckDBPyConnection, columns: Sequence[str], rows: Sequence[tuple]) -> Iterator[str]:
+    """Rows registered as a relation (through Arrow: executemany is row-at-a-time in DuckDB); yields its name."""
     data = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
     con.register("_qbank_rows", data)
     try:
-        names = ", ".join(columns)
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _qbank_rows")
+        yield "_qbank_rows"
     finally:
         con.unregister("_qbank_rows")
 
 
-def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> list[str]:
-    return [row[0] for row in con.execute(sql, list(params)).fetchall()]
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple], conflict: str = ""
+) -> None:
+    """Bulk insert; `conflict` is an optional ON CONFLICT clause."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    with _rows(con, columns, rows) as relation:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {relation} {conflict}")
+
+
+def _where_in(con: duckdb.DuckDBPyConnection, sql: str, values: Sequence[str]) -> list[tuple]:
+    """Run `sql`, whose `{values}` stands for a subquery over `values` (a semi-join, not a long IN list)."""
+    if not values:
+        return []
+    with _rows(con, ("v",), [(v,) for v in values]) as relation:
+        return con.execute(sql.format(values=f"(SELECT v FROM {relation})")).fetchall()
 
 
 OCCURRENCE_COLUMNS = (
@@ -137,6 +150,28 @@ OCCURRENCE_COLUMNS = (
     "question_raw", "answer", "answer_text", "follow_ups", "rule", "match_key", "cluster_id",
     "cluster_reason", "first_run_id", "last_run_id",
 )  # fmt: skip
+
+SOURCE_COLUMNS = (
+    "source_uri", "status", "error", "error_stage", "content_sha256", "media_type", "format", "title", "metadata",
+    "etag", "last_modified", "fetched_at", "question_count", "first_run_id", "last_run_id",
+)  # fmt: skip
+
+
+def _source_row(result: SourceResult, question_count: int, run_id: str) -> tuple:
+    """The source_docs row of a source loaded in this run (status ok, error cleared)."""
+    raw, doc = result.raw, result.doc
+    return (
+        result.source_uri, "ok", None, None,
+        raw.sha256 if raw else (doc.sha256 if doc else None),
+        raw.media_type if raw else None,
+        doc.format if doc else None,
+        doc.title if doc else None,
+        json.dumps(doc.metadata, sort_keys=True, ensure_ascii=False) if doc else None,
+        raw.etag if raw else None,
+        raw.last_modified if raw else None,
+        raw.fetched_at if raw else None,
+        question_count, run_id, run_id,
+    )  # fmt: skip
 
 
 class Warehouse:
@@ -245,7 +280,8 @@ class Warehouse:
 
 
 class _Load:
-    """The steps of one load_run, on a connection inside an open transaction."""
+    """The steps of one load_run, on a connection inside an open transaction. Statements are batched over
+    all sources: a per-source statement costs milliseconds, which adds up over hundreds of sources."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run: RunInfo) -> None:
         self.con = con
@@ -263,32 +299,24 @@ class _Load:
         con, run_id = self.con, self.run.run_id
         previous = dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
         changed = {r.source_uri: r for r in results if r.failure is None and not r.unchanged}
-        by_source: dict[str, list[Question]] = defaultdict(list)
         for question in questions:
             if question.item.source_uri not in changed:
                 raise ValueError(f"question {question.question_id} belongs to no changed source in this run")
-            by_source[question.item.source_uri].append(question)
-
-        summaries: list[SourceSummary] = []
-        for result in results:
-            if result.failure is not None:
-                summaries.append(self._record_failure(result, previous.get(result.source_uri, 0)))
-            elif result.unchanged:
-                summaries.append(self._bump_unchanged(result.source_uri))
         assignments = {a.question_id: a for a in dedupe.assignments}
-        for uri, result in changed.items():
-            summaries.append(self._replace_source(result, by_source.get(uri, []), assignments))
-        new_ids = [q.question_id for q in questions]
-
+        summaries = [
+            *self._record_failures([r for r in results if r.failure is not None], previous),
+            *self._bump_unchanged([r.source_uri for r in results if r.failure is None and r.unchanged]),
+            *self._replace_sources(changed, questions, assignments),
+        ]
         self._apply_clusters(dedupe)
         # questions the deduper scored again get their matches replaced; the others keep theirs
         rescored = sorted({m.question_id for m in dedupe.matches} | set(assignments))
-        con.execute("DELETE FROM matches WHERE list_contains(?, question_id)", [rescored])
+        _where_in(con, "DELETE FROM matches WHERE question_id IN {values}", rescored)
         _insert(
             con, "matches", ("question_id", "other_id", "score", "scorer", "accepted", "rule", "run_id"),
             [(m.question_id, m.other_id, m.score, m.scorer, m.accepted, m.rule, run_id) for m in dedupe.matches],
         )  # fmt: skip
-        self._replace_tags(new_ids, tags)
+        self._replace_tags([q.question_id for q in questions], tags)
         if topics:  # the taxonomy is given whole: replace it
             con.execute("DELETE FROM taxonomy")
             _insert(con, "taxonomy", ("topic", "label", "description", "parent"),
@@ -297,38 +325,49 @@ class _Load:
         checks = run_checks(con, previous)
         return self._record_run(results, summaries, checks)
 
-    def _record_failure(self, result: SourceResult, kept: int) -> SourceSummary:
-        """A failed or skipped source: record the error, keep whatever it loaded before."""
-        failure = result.failure
-        assert failure is not None
-        reason = " ".join(failure.reason.split())  # one line, whatever the stage gave us
-        self.con.execute(
-            "INSERT INTO source_docs (source_uri, status, error, error_stage, first_run_id, last_run_id) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_uri) DO UPDATE SET status = excluded.status, "
-            "error = excluded.error, error_stage = excluded.error_stage, last_run_id = excluded.last_run_id",
-            [result.source_uri, failure.status, reason, failure.stage, self.run.run_id, self.run.run_id],
+    def _record_failures(self, failed: Sequence[SourceResult], previous: dict[str, int]) -> list[SourceSummary]:
+        """Failed or skipped sources: record the error, keep whatever each loaded before."""
+        rows, summaries = [], []
+        for result in failed:
+            failure = result.failure
+            assert failure is not None
+            reason = " ".join(failure.reason.split())  # one line, whatever the stage gave us
+            rows.append((result.source_uri, failure.status, reason, failure.stage, self.run.run_id, self.run.run_id))
+            summaries.append(SourceSummary(result.source_uri, failure.status, reason,
+                                           kept=previous.get(result.source_uri, 0)))  # fmt: skip
+        _insert(
+            self.con, "source_docs", ("source_uri", "status", "error", "error_stage", "first_run_id", "last_run_id"),
+            rows,
+            "ON CONFLICT (source_uri) DO UPDATE SET status = excluded.status, error = excluded.error, "
+            "error_stage = excluded.error_stage, last_run_id = excluded.last_run_id",
         )
-        return SourceSummary(result.source_uri, failure.status, reason, kept=kept)
+        return summaries
 
-    def _bump_unchanged(self, uri: str) -> SourceSummary:
-        run_id = self.run.run_id
-        self.con.execute("UPDATE source_docs SET last_run_id = ? WHERE source_uri = ?", [run_id, uri])
-        self.con.execute("UPDATE occurrences SET last_run_id = ? WHERE source_uri = ?", [run_id, uri])
-        kept = self.con.execute("SELECT count(*) FROM occurrences WHERE source_uri = ?", [uri]).fetchone()[0]
-        return SourceSummary(uri, "unchanged", kept=kept)
+    def _bump_unchanged(self, uris: Sequence[str]) -> list[SourceSummary]:
+        run_id = self.run.run_id.replace("'", "''")
+        _where_in(self.con, f"UPDATE source_docs SET last_run_id = '{run_id}' WHERE source_uri IN {{values}}", uris)
+        _where_in(self.con, f"UPDATE occurrences SET last_run_id = '{run_id}' WHERE source_uri IN {{values}}", uris)
+        kept = dict(_where_in(
+            self.con, "SELECT source_uri, count(*) FROM occurrences WHERE source_uri IN {values} GROUP BY 1", uris
+        ))  # fmt: skip
+        return [SourceSummary(uri, "unchanged", kept=kept.get(uri, 0)) for uri in uris]
 
-    def _replace_source(self, result: SourceResult, questions: list[Question], assignments: dict) -> SourceSummary:
-        """Make the source's occurrences exactly `questions`, keeping first_run_id of rows that stay."""
-        con, uri, run_id = self.con, result.source_uri, self.run.run_id
-        old = {
-            row[0]: row[1:]
-            for row in con.execute(
-                "SELECT question_id, first_run_id, cluster_id, cluster_reason, question, answer FROM occurrences "
-                "WHERE source_uri = ?",
-                [uri],
-            ).fetchall()
-        }
-        rows = []
+    def _replace_sources(
+        self, changed: dict[str, SourceResult], questions: Sequence[Question], assignments: dict
+    ) -> list[SourceSummary]:
+        """Make each changed source's occurrences exactly its `questions`, keeping first_run_id of rows that stay."""
+        con, run_id, uris = self.con, self.run.run_id, sorted(changed)
+        old_rows = _where_in(
+            con,
+            "SELECT question_id, source_uri, first_run_id, cluster_id, cluster_reason, question, answer "
+            "FROM occurrences WHERE source_uri IN {values}",
+            uris,
+        )
+        old = {row[0]: row[2:] for row in old_rows}
+        old_by_source: dict[str, set[str]] = defaultdict(set)
+        for row in old_rows:
+            old_by_source[row[1]].add(row[0])
+        rows, new_by_source = [], defaultdict(set)
         for q in questions:
             item = q.item
             assignment = assignments.get(q.question_id)
@@ -337,114 +376,106 @@ class _Load:
             elif q.question_id in old:
                 cluster_id, reason = old[q.question_id][1], old[q.question_id][2]
             else:
-                raise ValueError(f"new question {q.question_id} of {uri} has no cluster assignment")
+                raise ValueError(f"new question {q.question_id} of {item.source_uri} has no cluster assignment")
             first_run = old[q.question_id][0] if q.question_id in old else run_id
             rows.append((
-                q.question_id, uri, item.position, item.section, list(item.section_path), item.kind, item.level,
-                item.question, item.question_raw, item.answer_markdown, item.answer_text, list(item.follow_ups),
-                item.rule, q.match_key, cluster_id, reason, first_run, run_id,
+                q.question_id, item.source_uri, item.position, item.section, list(item.section_path), item.kind,
+                item.level, item.question, item.question_raw, item.answer_markdown, item.answer_text,
+                list(item.follow_ups), item.rule, q.match_key, cluster_id, reason, first_run, run_id,
             ))  # fmt: skip
+            new_by_source[item.source_uri].add(q.question_id)
             if old.get(q.question_id, ())[1:] != (cluster_id, reason, item.question, item.answer_markdown):
                 self.touched_clusters.add(cluster_id)  # new, moved or reworded: the bank row changed
-        new_ids = {q.question_id for q in questions}
-        removed = sorted(set(old) - new_ids)
+        removed = sorted(set(old) - {q.question_id for q in questions})
         self.touched_clusters.update(old[qid][1] for qid in removed)
-        con.execute("DELETE FROM occurrences WHERE source_uri = ?", [uri])
-        con.execute("DELETE FROM question_topics WHERE list_contains(?, question_id)", [removed])
-        con.execute(
-            "DELETE FROM matches WHERE list_contains(?, question_id) OR list_contains(?, other_id)", [removed, removed]
-        )
+        _where_in(con, "DELETE FROM occurrences WHERE source_uri IN {values}", uris)
+        _where_in(con, "DELETE FROM question_topics WHERE question_id IN {values}", removed)
+        _where_in(con, "DELETE FROM matches WHERE question_id IN {values} OR other_id IN {values}", removed)
         _insert(con, "occurrences", OCCURRENCE_COLUMNS, rows)
 
-        con.execute("DELETE FROM rejected WHERE source_uri = ?", [uri])
+        _where_in(con, "DELETE FROM rejected WHERE source_uri IN {values}", uris)
         _insert(
             con, "rejected", ("source_uri", "block_order", "text", "reason", "section", "run_id"),
-            [(r.source_uri, r.block_order, r.text, r.reason, r.section, run_id) for r in result.rejected],
+            [(r.source_uri, r.block_order, r.text, r.reason, r.section, run_id)
+             for uri in uris for r in changed[uri].rejected],
         )  # fmt: skip
-        raw, doc = result.raw, result.doc
-        con.execute(
-            """INSERT INTO source_docs (source_uri, status, error, error_stage, content_sha256, media_type, format,
-                   title, metadata, etag, last_modified, fetched_at, question_count, first_run_id, last_run_id)
-               VALUES (?, 'ok', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (source_uri) DO UPDATE SET status = 'ok', error = NULL, error_stage = NULL,
-                   content_sha256 = excluded.content_sha256, media_type = excluded.media_type,
-                   format = excluded.format, title = excluded.title, metadata = excluded.metadata,
-                   etag = excluded.etag, last_modified = excluded.last_modified, fetched_at = excluded.fetched_at,
-                   question_count = excluded.question_count, last_run_id = excluded.last_run_id""",
-            [
-                uri,
-                raw.sha256 if raw else (doc.sha256 if doc else None),
-                raw.media_type if raw else None,
-                doc.format if doc else None,
-                doc.title if doc else None,
-                json.dumps(doc.metadata, sort_keys=True, ensure_ascii=False) if doc else None,
-                raw.etag if raw else None,
-                raw.last_modified if raw else None,
-                raw.fetched_at if raw else None,
-                len(questions),
-                run_id,
-                run_id,
-            ],
-        )
-        kept = len(new_ids & set(old))
-        return SourceSummary(uri, "ok", added=len(new_ids) - kept, kept=kept, removed=len(removed))
+        _insert(con, "source_docs", SOURCE_COLUMNS,
+                [_source_row(changed[uri], len(new_by_source[uri]), run_id) for uri in uris],
+                "ON CONFLICT (source_uri) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in SOURCE_COLUMNS if c not in ("source_uri", "first_run_id")))  # fmt: skip
+        summaries = []
+        for uri in uris:
+            kept = len(new_by_source[uri] & old_by_source[uri])
+            summaries.append(SourceSummary(uri, "ok", added=len(new_by_source[uri]) - kept, kept=kept,
+                                           removed=len(old_by_source[uri] - new_by_source[uri])))  # fmt: skip
+        return summaries
 
     def _apply_clusters(self, dedupe: DedupeResult) -> None:
         """New clusters, merges, canonical choices; drop clusters left empty."""
         con, run_id = self.con, self.run.run_id
-        for merge in dedupe.merges:
+        for merge in dedupe.merges:  # few per run
             con.execute("UPDATE occurrences SET cluster_id = ? WHERE cluster_id = ?", [merge.into_id, merge.absorbed_id])
             con.execute("DELETE FROM clusters WHERE cluster_id = ?", [merge.absorbed_id])
-            _insert(con, "cluster_merges", ("absorbed_id", "into_id", "reason", "run_id"),
-                    [(merge.absorbed_id, merge.into_id, merge.reason, run_id)])  # fmt: skip
             self.touched_clusters.add(merge.into_id)
-        for cluster_id, question_id in dedupe.canonical.items():
-            member = con.execute(
-                "SELECT cluster_id FROM occurrences WHERE question_id = ?", [question_id]
-            ).fetchone()
-            if member is None or member[0] != cluster_id:
-                raise ValueError(f"canonical question {question_id} is not a member of cluster {cluster_id}")
-        # clusters referenced by occurrences but not yet stored: new clusters
-        con.execute(
-            """INSERT INTO clusters (cluster_id, canonical_question_id, first_run_id, last_run_id)
-               SELECT cluster_id, min(question_id), ?, ? FROM occurrences
-               WHERE cluster_id NOT IN (SELECT cluster_id FROM clusters) GROUP BY cluster_id""",
-            [run_id, run_id],
-        )
-        for cluster_id, question_id in dedupe.canonical.items():
+        _insert(con, "cluster_merges", ("absorbed_id", "into_id", "reason", "run_id"),
+                [(m.absorbed_id, m.into_id, m.reason, run_id) for m in dedupe.merges])  # fmt: skip
+        canonical = sorted(dedupe.canonical.items())
+        if canonical:
+            with _rows(con, ("cluster_id", "question_id"), canonical) as relation:
+                wrong = con.execute(
+                    f"SELECT c.question_id, c.cluster_id FROM {relation} c LEFT JOIN occurrences o "
+                    "ON o.question_id = c.question_id WHERE o.cluster_id IS DISTINCT FROM c.cluster_id LIMIT 1"
+                ).fetchone()
+                if wrong:
+                    raise ValueError(f"canonical question {wrong[0]} is not a member of cluster {wrong[1]}")
+                # clusters referenced by occurrences but not yet stored: new clusters
+                con.execute(
+                    f"""INSERT INTO clusters (cluster_id, canonical_question_id, first_run_id, last_run_id)
+                        SELECT o.cluster_id, coalesce(any_value(c.question_id), min(o.question_id)), ?, ?
+                        FROM occurrences o LEFT JOIN {relation} c ON c.cluster_id = o.cluster_id
+                        WHERE o.cluster_id NOT IN (SELECT cluster_id FROM clusters) GROUP BY o.cluster_id""",
+                    [run_id, run_id],
+                )
+                con.execute(
+                    f"""UPDATE clusters SET canonical_question_id = c.question_id FROM {relation} c
+                        WHERE clusters.cluster_id = c.cluster_id AND clusters.canonical_question_id <> c.question_id"""
+                )
+        else:
             con.execute(
-                "UPDATE clusters SET canonical_question_id = ? WHERE cluster_id = ? AND canonical_question_id <> ?",
-                [question_id, cluster_id, question_id],
+                """INSERT INTO clusters (cluster_id, canonical_question_id, first_run_id, last_run_id)
+                   SELECT cluster_id, min(question_id), ?, ? FROM occurrences
+                   WHERE cluster_id NOT IN (SELECT cluster_id FROM clusters) GROUP BY cluster_id""",
+                [run_id, run_id],
             )
         # a canonical question that left its cluster: the best remaining member takes over
         con.execute(
-            """UPDATE clusters SET canonical_question_id = (
-                   SELECT o.question_id FROM occurrences o WHERE o.cluster_id = clusters.cluster_id
-                   ORDER BY o.answer IS NULL, o.first_run_id, o.question_id LIMIT 1)
-               WHERE NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.question_id = clusters.canonical_question_id
-                                   AND o.cluster_id = clusters.cluster_id)
-                 AND EXISTS (SELECT 1 FROM occurrences o WHERE o.cluster_id = clusters.cluster_id)"""
+            """UPDATE clusters SET canonical_question_id = best.question_id
+               FROM (SELECT cluster_id, first(question_id ORDER BY answer IS NULL, first_run_id, question_id)
+                         AS question_id
+                     FROM occurrences GROUP BY cluster_id) best
+               WHERE best.cluster_id = clusters.cluster_id
+                 AND NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.question_id = clusters.canonical_question_id
+                                   AND o.cluster_id = clusters.cluster_id)"""
         )
         con.execute("DELETE FROM clusters WHERE cluster_id NOT IN (SELECT DISTINCT cluster_id FROM occurrences)")
-        con.execute(
-            "UPDATE clusters SET last_run_id = ? WHERE list_contains(?, cluster_id)",
-            [run_id, sorted(self.touched_clusters | set(dedupe.canonical))],
-        )
+        run = run_id.replace("'", "''")
+        _where_in(con, f"UPDATE clusters SET last_run_id = '{run}' WHERE cluster_id IN {{values}}",
+                  sorted(self.touched_clusters | set(dedupe.canonical)))  # fmt: skip
 
     def _replace_tags(self, new_ids: list[str], tags: Sequence[TopicTag]) -> None:
         tagged = sorted({t.question_id for t in tags} | set(new_ids))
-        self.con.execute("DELETE FROM question_topics WHERE list_contains(?, question_id)", [tagged])
+        _where_in(self.con, "DELETE FROM question_topics WHERE question_id IN {values}", tagged)
         unique = {(t.question_id, t.topic): t for t in tags}  # one row per (question, topic): the last wins
         _insert(self.con, "question_topics", ("question_id", "topic", "score", "evidence"),
                 [(t.question_id, t.topic, t.score, t.evidence) for t in unique.values()])  # fmt: skip
-        missing = _ids(
+        missing = _where_in(
             self.con,
-            "SELECT DISTINCT question_id FROM question_topics WHERE list_contains(?, question_id) "
+            "SELECT DISTINCT question_id FROM question_topics WHERE question_id IN {values} "
             "AND question_id NOT IN (SELECT question_id FROM occurrences) ORDER BY 1",
-            [tagged],
+            tagged,
         )
         if missing:
-            raise ValueError(f"topic tags for unknown questions: {', '.join(missing[:5])}")
+            raise ValueError(f"topic tags for unknown questions: {', '.join(m[0] for m in missing[:5])}")
 
     def _record_run(self, results: Sequence[SourceResult], summaries: list[SourceSummary], checks: tuple) -> RunSummary:
         con, run = self.con, self.run
