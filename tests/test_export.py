@@ -22,9 +22,10 @@ DL = "https://example.com/interview/deep-learning"
 BEHAVIORAL = "/data/articles/behavioral.txt"
 
 
-@pytest.fixture
-def wh(tmp_path: Path) -> Warehouse:
-    warehouse = Warehouse(tmp_path / "qbank.duckdb")
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """One loaded warehouse shared by the tests that only read it."""
+    warehouse = Warehouse(tmp_path_factory.mktemp("wh") / "qbank.duckdb")
     w.load(warehouse, 1)
     return warehouse
 
@@ -119,33 +120,34 @@ def test_datapackage_describes_each_file(wh: Warehouse, tmp_path: Path) -> None:
     assert fields["source_count"]["type"] == "integer"
 
 
-def bank_questions(path: Path, filters: ExportFilters) -> list[str]:
-    out = path / "filtered"
-    export_bank(path / "qbank.duckdb", out, ["json"], filters)
+def bank_questions(wh: Warehouse, out: Path, filters: ExportFilters) -> list[str]:
+    export_bank(wh.path, out, ["json"], filters)
     return sorted(r["question"] for r in json.loads((out / "bank.json").read_text()))
 
 
 def test_filters_select_clusters(wh: Warehouse, tmp_path: Path) -> None:
-    assert bank_questions(tmp_path, ExportFilters(min_sources=2)) == ["What is overfitting?"]
-    assert bank_questions(tmp_path, ExportFilters(kind="coding")) == ["Reverse a linked list in place."]
-    assert bank_questions(tmp_path, ExportFilters(level="advanced")) == ["What is a transformer?"]
+    assert bank_questions(wh, tmp_path, ExportFilters(min_sources=2)) == ["What is overfitting?"]
+    assert bank_questions(wh, tmp_path, ExportFilters(kind="coding")) == ["Reverse a linked list in place."]
+    assert bank_questions(wh, tmp_path, ExportFilters(level="advanced")) == ["What is a transformer?"]
     # a parent topic includes its children (deep-learning and nlp are children of ml)
-    assert bank_questions(tmp_path, ExportFilters(topic="ml")) == [
+    assert bank_questions(wh, tmp_path, ExportFilters(topic="ml")) == [
         "Explain the bias-variance tradeoff.", "How does dropout work?", "What is a transformer?",
         "What is overfitting?",
     ]  # fmt: skip
-    assert bank_questions(tmp_path, ExportFilters(topic="nlp")) == ["What is a transformer?"]
-    questions = json.loads((tmp_path / "filtered" / "questions.json").read_text())
+    assert bank_questions(wh, tmp_path, ExportFilters(topic="nlp")) == ["What is a transformer?"]
+    questions = json.loads((tmp_path / "questions.json").read_text())
     assert [q["question"] for q in questions] == ["What is a transformer?"]  # occurrences follow the bank
 
 
-def test_since_keeps_clusters_changed_in_that_run_or_later(wh: Warehouse, tmp_path: Path) -> None:
+def test_since_keeps_clusters_changed_in_that_run_or_later(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "own.duckdb")
+    w.load(wh, 1)
     added = [("What is gradient descent?", None, "technical", None, ())]
     w.load(wh, 2, {ML: w.CORPUS[ML] + added}, unchanged=[DL, BEHAVIORAL], version="v2")
-    assert bank_questions(tmp_path, ExportFilters(since=w.run_info(2).run_id)) == ["What is gradient descent?"]
-    assert len(bank_questions(tmp_path, ExportFilters(since=w.run_info(1).run_id))) == 7
+    assert bank_questions(wh, tmp_path, ExportFilters(since=w.run_info(2).run_id)) == ["What is gradient descent?"]
+    assert len(bank_questions(wh, tmp_path, ExportFilters(since=w.run_info(1).run_id))) == 7
     with pytest.raises(QbankError, match="unknown run"):
-        bank_questions(tmp_path, ExportFilters(since="r_missing"))
+        bank_questions(wh, tmp_path, ExportFilters(since="r_missing"))
 
 
 def test_export_command(wh: Warehouse, tmp_path: Path) -> None:
