@@ -98,10 +98,21 @@ def _stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return int(row[0]) if row else 1
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, version: int | None) -> None:
-    """Create the schema in an empty file, or apply the numbered steps after `version`, in one transaction."""
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back on any error."""
     con.execute("BEGIN TRANSACTION")
     try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: int | None) -> None:
+    """Create the schema in an empty file, or apply the numbered steps after `version`, in one transaction."""
+    with _transaction(con):
         if version is not None:
             for (view,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
                 con.execute(f'DROP VIEW "{view}"')
@@ -109,10 +120,6 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int | None) -> None:
                 for statement in MIGRATIONS[step]:
                     con.execute(statement)
         con.execute(schema_sql())
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 @contextmanager
@@ -268,15 +275,8 @@ class Warehouse:
         unchanged); each such source's rows are replaced by them. Failed sources keep what they loaded
         before; unchanged sources only get `last_run_id` bumped.
         """
-        with self.open() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                summary = _Load(con, run).load(results, questions, dedupe, tags, topics)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return summary
+        with self.open() as con, _transaction(con):
+            return _Load(con, run).load(results, questions, dedupe, tags, topics)
 
 
 class _Load:
