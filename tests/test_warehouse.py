@@ -8,7 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from qbank.cli import app
 from qbank.errors import SchemaVersionError, WarehouseBusy
 from qbank.records import ClusterMerge, DedupeResult
 from tests import warehouse_records as w
@@ -101,6 +103,9 @@ def test_file_held_by_another_process_raises_busy_naming_it(wh: Warehouse) -> No
         assert f"(PID {holder.pid})" in message and "\n" not in message
         with pytest.raises(WarehouseBusy):
             w.load(busy, 2)
+        cli = CliRunner().invoke(app, ["query", "SELECT 1", "--warehouse", str(wh.path)])  # default 5 s window
+        assert cli.exit_code == 1
+        assert cli.output.startswith("error: warehouse ") and cli.output.count("\n") == 1, cli.output
     finally:
         holder.communicate("")  # closes its stdin: the holder exits
     assert len(Warehouse(wh.path).existing_members()) == 7  # usable again once released
