@@ -63,7 +63,7 @@ class TagSettings(BaseModel):
     min_score: float = 0.5
     section_weight: float = 0.3  # evidence from the section heading above the question (weak)
     weak_weight: float = 0.4  # a taxonomy "weak" term counts this much of a full term
-    answer_chars: int = 600  # only the opening of a long answer is read: it states what the answer is about
+    answer_chars: int = 300  # only the opening of a long answer is read: it states what the answer is about
     batch_size: int = 512  # texts per spaCy nlp.pipe batch
 
 
