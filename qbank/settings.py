@@ -64,7 +64,8 @@ class TagSettings(BaseModel):
     section_weight: float = 0.3  # evidence from the section heading above the question (weak)
     weak_weight: float = 0.4  # a taxonomy "weak" term counts this much of a full term
     answer_chars: int = 300  # only the opening of a long answer is read: it states what the answer is about
-    batch_size: int = 512  # texts per spaCy nlp.pipe batch
+    batch_size: int = 512  # texts per spaCy tokenizer.pipe batch
+    max_fallback_topics: int = 2  # a question with only generic words is tagged only if they point to so few topics
 
 
 class ExportSettings(BaseModel):
@@ -83,6 +84,9 @@ class Settings(BaseSettings):
     raw_dir: Path = Path("raw")
     exports_dir: Path = Path("exports")
     data_dir: Path = DATA_DIR
+    # Sources per Prefect task in the ingest flow: one task per source costs ~0.1 s of Prefect bookkeeping
+    # (docs/scaling.md has the measurements); batches keep that small and still spread over workers.
+    sources_per_task: int = Field(default=20, ge=1)
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     split: SplitSettings = Field(default_factory=SplitSettings)
@@ -103,5 +107,5 @@ class Settings(BaseSettings):
 
     def fingerprint(self) -> str:
         """Hash of the settings that change results (not paths): stored with each run."""
-        payload = self.model_dump(mode="json", exclude={"warehouse", "raw_dir", "exports_dir", "data_dir"})
+        payload = self.model_dump(mode="json", exclude={"warehouse", "raw_dir", "exports_dir", "data_dir", "sources_per_task"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

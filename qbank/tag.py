@@ -11,7 +11,8 @@ its per-token Python (which, with the tokenizer, was the whole cost: ~2,000 vs ~
 Scoring, per topic: every distinct term found in the question counts 1 (a taxonomy `weak` term counts
 `weak_weight`); terms in the answer count `answer_weight`, terms in the section heading `section_weight`.
 A topic is tagged when its score reaches `min_score`. When no topic does, the best-scoring topics with any
-evidence are kept, so that a question with only generic words still gets its most likely topic.
+evidence are kept (unless more than `max_fallback_topics` tie), so that a question with only generic
+words still gets its most likely topic.
 A tagged child topic implies its parent.
 """
 
@@ -187,7 +188,7 @@ class Tagger:
         before: Evidence = defaultdict(dict)
         after: Evidence = defaultdict(dict)
         lemmas = doc.to_array(NORM).tolist()
-        split_token = len(doc) if boundary is None else int(numpy.searchsorted(doc.to_array([IDX]), boundary))
+        split_token = len(doc) if boundary is None else int(numpy.searchsorted(doc.to_array(IDX), boundary))
         for match_id, start, end in _longest(self.matcher(doc)):
             topic, weight = self._keys[match_id]
             term = self._terms.get((match_id, tuple(lemmas[start:end])), "?")
@@ -213,6 +214,8 @@ class Tagger:
         if not chosen and scores:
             best = max(scores.values())
             chosen = {t: v for t, v in scores.items() if v == best}
+            if len(chosen) > s.max_fallback_topics:  # generic words pointing everywhere say nothing
+                chosen = {}
         result = {t: (min(1.0, v), "; ".join(notes[t])) for t, v in chosen.items()}
         for topic, (score, _) in list(result.items()):
             for parent in _ancestors(topic, self._parents):
