@@ -144,12 +144,14 @@ def _insert(
         con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {relation} {conflict}")
 
 
-def _where_in(con: duckdb.DuckDBPyConnection, sql: str, values: Sequence[str]) -> list[tuple]:
+def _where_in(
+    con: duckdb.DuckDBPyConnection, sql: str, values: Sequence[str], params: Sequence[object] = ()
+) -> list[tuple]:
     """Run `sql`, whose `{values}` stands for a subquery over `values` (a semi-join, not a long IN list)."""
     if not values:
         return []
     with _rows(con, ("v",), [(v,) for v in values]) as relation:
-        return con.execute(sql.format(values=f"(SELECT v FROM {relation})")).fetchall()
+        return con.execute(sql.format(values=f"(SELECT v FROM {relation})"), list(params)).fetchall()
 
 
 OCCURRENCE_COLUMNS = (
@@ -344,9 +346,9 @@ class _Load:
         return summaries
 
     def _bump_unchanged(self, uris: Sequence[str]) -> list[SourceSummary]:
-        run_id = self.run.run_id.replace("'", "''")
-        _where_in(self.con, f"UPDATE source_docs SET last_run_id = '{run_id}' WHERE source_uri IN {{values}}", uris)
-        _where_in(self.con, f"UPDATE occurrences SET last_run_id = '{run_id}' WHERE source_uri IN {{values}}", uris)
+        run_id = [self.run.run_id]
+        _where_in(self.con, "UPDATE source_docs SET last_run_id = ? WHERE source_uri IN {values}", uris, run_id)
+        _where_in(self.con, "UPDATE occurrences SET last_run_id = ? WHERE source_uri IN {values}", uris, run_id)
         kept = dict(_where_in(
             self.con, "SELECT source_uri, count(*) FROM occurrences WHERE source_uri IN {values} GROUP BY 1", uris
         ))  # fmt: skip
@@ -458,9 +460,8 @@ class _Load:
                                    AND o.cluster_id = clusters.cluster_id)"""
         )
         con.execute("DELETE FROM clusters WHERE cluster_id NOT IN (SELECT DISTINCT cluster_id FROM occurrences)")
-        run = run_id.replace("'", "''")
-        _where_in(con, f"UPDATE clusters SET last_run_id = '{run}' WHERE cluster_id IN {{values}}",
-                  sorted(self.touched_clusters | set(dedupe.canonical)))  # fmt: skip
+        _where_in(con, "UPDATE clusters SET last_run_id = ? WHERE cluster_id IN {values}",
+                  sorted(self.touched_clusters | set(dedupe.canonical)), [run_id])  # fmt: skip
 
     def _replace_tags(self, new_ids: list[str], tags: Sequence[TopicTag]) -> None:
         tagged = sorted({t.question_id for t in tags} | set(new_ids))
