@@ -124,7 +124,8 @@ def _write_dataset(con: duckdb.DuckDBPyConnection, dataset: str, fmt: str, path:
     def write(tmp: Path) -> None:
         target = str(tmp).replace("'", "''")
         if fmt == "parquet":
-            con.execute(f"COPY (SELECT * FROM export_{dataset} ORDER BY {ORDER[dataset]}) TO '{target}' (FORMAT parquet)")
+            rows = f"SELECT * FROM export_{dataset} ORDER BY {ORDER[dataset]}"
+            con.execute(f"COPY ({rows}) TO '{target}' (FORMAT parquet)")
         elif fmt == "csv":
             con.execute(f"COPY ({_csv_select(dataset)}) TO '{target}' (FORMAT csv, HEADER)")
         else:

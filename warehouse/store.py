@@ -84,7 +84,8 @@ def connect(path: Path, *, read_only: bool = False, busy_timeout: float = 5.0) -
                 raise QbankError(f"cannot open warehouse {path}: {text.splitlines()[0]}") from None
             if time.monotonic() >= deadline:
                 if same_process:
-                    raise WarehouseBusy(f"warehouse {path} is open in this process in another mode; close it first") from None
+                    message = f"warehouse {path} is open in this process in another mode; close it first"
+                    raise WarehouseBusy(message) from None
                 raise WarehouseBusy(busy_message(path, text)) from None
             time.sleep(0.2)
 
@@ -401,10 +402,10 @@ class _Load:
             [(r.source_uri, r.block_order, r.text, r.reason, r.section, run_id)
              for uri in uris for r in changed[uri].rejected],
         )  # fmt: skip
+        updated = [c for c in SOURCE_COLUMNS if c not in ("source_uri", "first_run_id")]
         _insert(con, "source_docs", SOURCE_COLUMNS,
                 [_source_row(changed[uri], len(new_by_source[uri]), run_id) for uri in uris],
-                "ON CONFLICT (source_uri) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in SOURCE_COLUMNS if c not in ("source_uri", "first_run_id")))  # fmt: skip
+                "ON CONFLICT (source_uri) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updated))  # fmt: skip
         summaries = []
         for uri in uris:
             kept = len(new_by_source[uri] & old_by_source[uri])
@@ -416,7 +417,9 @@ class _Load:
         """New clusters, merges, canonical choices; drop clusters left empty."""
         con, run_id = self.con, self.run.run_id
         for merge in dedupe.merges:  # few per run
-            con.execute("UPDATE occurrences SET cluster_id = ? WHERE cluster_id = ?", [merge.into_id, merge.absorbed_id])
+            con.execute(
+                "UPDATE occurrences SET cluster_id = ? WHERE cluster_id = ?", [merge.into_id, merge.absorbed_id]
+            )
             con.execute("DELETE FROM clusters WHERE cluster_id = ?", [merge.absorbed_id])
             self.touched_clusters.add(merge.into_id)
         _insert(con, "cluster_merges", ("absorbed_id", "into_id", "reason", "run_id"),

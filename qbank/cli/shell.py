@@ -23,8 +23,12 @@ PROMPT, CONTINUATION = "qbank> ", "   ...> "
 
 @app.command()
 def shell(
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format of the minimal prompt.")] = OutputFormat.table,
-    builtin: Annotated[bool, typer.Option("--builtin", help="Use the minimal prompt even if `duckdb` is installed.")] = False,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format of the minimal prompt.")
+    ] = OutputFormat.table,
+    builtin: Annotated[
+        bool, typer.Option("--builtin", help="Use the minimal prompt even if `duckdb` is installed.")
+    ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Open an interactive read-only SQL prompt (the duckdb CLI if installed, else a minimal one).

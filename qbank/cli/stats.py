@@ -72,7 +72,9 @@ def stats(
     except QbankError as error:
         raise fail(str(error)) from None
     if as_json:
-        report = {name: json.loads(format_rows(cols, rows, OutputFormat.json)) for name, (cols, rows) in sections.items()}
+        report = {
+            name: json.loads(format_rows(cols, rows, OutputFormat.json)) for name, (cols, rows) in sections.items()
+        }
         report["totals"] = report["totals"][0]
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
