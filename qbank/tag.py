@@ -187,9 +187,12 @@ class Tagger:
         """
         before: Evidence = defaultdict(dict)
         after: Evidence = defaultdict(dict)
+        matches = self.matcher(doc)
+        if not matches:
+            return before, after
         lemmas = doc.to_array(NORM).tolist()
         split_token = len(doc) if boundary is None else int(numpy.searchsorted(doc.to_array(IDX), boundary))
-        for match_id, start, end in _longest(self.matcher(doc)):
+        for match_id, start, end in _longest(matches):
             topic, weight = self._keys[match_id]
             term = self._terms.get((match_id, tuple(lemmas[start:end])), "?")
             (before if start < split_token else after)[topic][term] = weight
@@ -227,6 +230,8 @@ class Tagger:
 
 def _longest(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Matches not inside a longer one ("logistic regression" hides "regression"); equal spans all stay."""
+    if len(matches) < 2:
+        return matches
     kept = []
     reach = -1  # furthest end among earlier spans that differ from the current one
     group: tuple[int, int] | None = None
