@@ -51,7 +51,6 @@ class DedupeSettings(BaseModel):
     near_miss: float = 70.0  # record rejected pairs scoring at least this, for `qbank explain`
     word_typo_ratio: float = 85.0  # two different words count as one (a typo) at or above this rapidfuzz ratio
     min_typo_word_len: int = 5  # shorter words must match exactly: l1/l2, cnn/rnn, knn
-    block_tokens: int = 2  # each question is indexed under its this-many rarest content words
     max_extra_words: int = 1  # content words one duplicate may add, if they modify nothing ("... as a metric")
     merge_linked: bool = True  # a new question matching two clusters whose canonicals also match merges them
     canonical_min_chars: int = 15  # canonical choice prefers questions between these lengths

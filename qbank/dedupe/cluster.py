@@ -10,10 +10,10 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
   A cluster holding a `cannot_link` partner is never joined.
 - No chaining: a question is compared with each candidate cluster's leader only (an existing cluster's
   canonical at the start of the run, or a new cluster's founder), never with an arbitrary member.
-- Candidates come from an inverted index: each leader is posted under its `block_tokens` rarest content
-  words (document frequency over this run's and the bank's keys), and a question looks up its own rarest
-  words. A duplicate shares all its content words, so it shares the rarest; a typo makes a word unique,
-  which is why more than one word is posted. Cost grows with the number of questions, not pairs.
+- Candidates come from an inverted index over leaders keyed by their set of content words and each
+  subset less one word (see `_Bank.block_keys`): a duplicate can differ by one trailing word or a typo,
+  so it shares a key, and each key holds only near-identical questions. Cost grows with the number of
+  questions times their words, not with pairs.
 - Merges: when a new question matches two clusters whose leaders also match each other (and
   `merge_linked`), or a `must_link` pair sits in two clusters, the younger cluster is absorbed into the
   older and a ClusterMerge is recorded. Existing clusters are older than new ones, and among existing
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 from itertools import chain
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,7 +35,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from qbank.dedupe.curation import Curation
-from qbank.dedupe.verify import SCORER, Profile, compare, profile
+from qbank.dedupe.verify import SCORER, Profile, compare, profile, same_word
 from qbank.normalize import FILLER_PATH, match_keys, wording
 from qbank.records import ClusterAssignment, ClusterMerge, DedupeResult, ExistingMember, Match, Question
 from qbank.settings import DedupeSettings
@@ -99,35 +98,38 @@ def canonical_sort_key(member: _Member, preferred: set[str], settings: DedupeSet
 class _Bank:
     """Clusters, their leader index and the records of one dedupe run."""
 
-    def __init__(self, settings: DedupeSettings, weak: frozenset[str], df: Counter[str]) -> None:
+    def __init__(self, settings: DedupeSettings) -> None:
         self.settings = settings
-        self.weak = weak
-        self.df = df
         self.clusters: list[_Cluster] = []
-        self.postings: dict[str, list[_Cluster]] = {}
+        self.full: dict[str, list[_Cluster]] = {}  # set of content words -> leaders
+        self.partial: dict[str, list[tuple[_Cluster, str]]] = {}  # set less one word -> (leader, word)
         self.by_key: dict[str, _Cluster] = {}
         self.where: dict[str, _Cluster] = {}  # question id -> cluster it was placed in
         self.matches: list[Match] = []
         self.merges: list[ClusterMerge] = []
 
-    def block_keys(self, prof: Profile) -> list[str]:
-        """Index keys: the rarest content words, and their 4-letter prefix and suffix.
+    @staticmethod
+    def block_keys(prof: Profile) -> tuple[str, list[tuple[str, str]]]:
+        """Index keys: the set of content words, and that set less each word (with the word left out).
 
-        A single typo leaves a long word's prefix or suffix intact, so a one-word question with a typo
-        ("regularisation") still meets its twin.
+        verify.compare accepts only pairs whose content words agree but for one trailing extra word or
+        typo'd words, so a duplicate shares a key: the same set; one's set is the other's less a word;
+        or both less a typo'd word. A question with one content word is keyed by that word's 4-letter
+        prefix and suffix instead, since one typo leaves one of them intact.
         """
-        rarest = sorted(prof.content, key=lambda w: (self.df[w], w))[: self.settings.block_tokens]
-        keys = list(rarest)
-        for word in rarest:
-            if len(word) >= self.settings.min_typo_word_len:
-                keys += ["<" + word[:4], word[-4:] + ">"]
-        return keys
+        words = sorted(set(prof.content))
+        if len(words) == 1:
+            word = words[0]
+            return word, [("<" + word[:4], word), (word[-4:] + ">", word)]
+        return "|".join(words), [("|".join(words[:i] + words[i + 1 :]), w) for i, w in enumerate(words)]
 
     def found(self, cluster_id: str, leader_id: str, leader: Profile) -> _Cluster:
         cluster = _Cluster(cluster_id, len(self.clusters), leader_id, leader)
         self.clusters.append(cluster)
-        for word in self.block_keys(leader):
-            self.postings.setdefault(word, []).append(cluster)
+        full, partial = self.block_keys(leader)
+        self.full.setdefault(full, []).append(cluster)
+        for key, left_out in partial:
+            self.partial.setdefault(key, []).append((cluster, left_out))
         return cluster
 
     def add(self, cluster: _Cluster, member: _Member) -> None:
@@ -136,15 +138,22 @@ class _Bank:
         self.by_key.setdefault(member.key, cluster)
 
     def candidates(self, prof: Profile) -> list[_Cluster]:
-        """Surviving clusters whose leader shares one of this profile's rarest content words."""
-        seen: dict[int, _Cluster] = {}
-        for word in self.block_keys(prof):
-            for cluster in self.postings.get(word, ()):
-                root = cluster.root()
-                # Only a cluster's own leader is compared: an absorbed leader is not its survivor's.
-                if root is cluster:
-                    seen.setdefault(id(root), root)
-        return list(seen.values())
+        """Surviving clusters whose leader can pass verify.compare with this profile (see block_keys)."""
+        full, partial = self.block_keys(prof)
+        found = list(self.full.get(full, ()))  # same words
+        for key, left_out in partial:
+            found += self.full.get(key, ())  # this question has one word more
+            for cluster, other_left_out in self.partial.get(key, ()):
+                # Both less one word: the two left-out words may be one word misspelt.
+                if same_word(left_out, other_left_out, self.settings):
+                    found.append(cluster)
+        found += (cluster for cluster, _ in self.partial.get(full, ()))  # the leader has one word more
+        unique: dict[int, _Cluster] = {}
+        for cluster in found:
+            # Only a cluster's own leader is compared: an absorbed leader is not its survivor's.
+            if cluster.parent is None:
+                unique.setdefault(id(cluster), cluster)
+        return list(unique.values())
 
     def merge(self, a: _Cluster, b: _Cluster, reason: str) -> _Cluster:
         """Absorb the younger of two surviving clusters into the older; return the survivor."""
@@ -233,8 +242,7 @@ def dedupe(
     weak = weak_lemmas()
     new_profiles = {q.question_id: profile(q.match_key, weak) for q in new}
     old_profiles = {m.question_id: profile(m.match_key, weak) for m in existing}
-    df: Counter[str] = Counter(w for p in chain(new_profiles.values(), old_profiles.values()) for w in p.content)
-    bank = _Bank(settings, weak, df)
+    bank = _Bank(settings)
 
     ids_by_key: dict[str, list[str]] = {}
     for qid, key in chain(((m.question_id, m.match_key) for m in existing), ((q.question_id, q.match_key) for q in new)):
