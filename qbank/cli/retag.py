@@ -18,7 +18,7 @@ from qbank.cli.query import existing_warehouse
 from qbank.errors import QbankError
 from qbank.records import QAItem, Question
 from qbank.tag import Tagger
-from warehouse.store import Warehouse, _insert
+from warehouse.store import Warehouse, _insert, _transaction
 
 # SQL kept here until warehouse/store.py grows a `replace_tags` method (see the report of issue 6).
 READ_SQL = """
@@ -50,18 +50,13 @@ def retag_warehouse(wh: Warehouse, tagger: Tagger) -> RetagSummary:
         ]
         tags = tagger.tag(questions)
         rows = tagger.taxonomy_rows()
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with _transaction(con):
             con.execute("DELETE FROM question_topics")
             con.execute("DELETE FROM taxonomy")
             _insert(con, "taxonomy", ("topic", "label", "description", "parent"),
                     [(r.topic, r.label, r.description, r.parent) for r in rows])  # fmt: skip
             _insert(con, "question_topics", ("question_id", "topic", "score", "evidence"),
                     [(t.question_id, t.topic, t.score, t.evidence) for t in tags])  # fmt: skip
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return RetagSummary(
         questions=len(questions),
         tagged=len({t.question_id for t in tags}),
