@@ -23,7 +23,7 @@ SEED_COUNTS = {"000": 20, "001": 138, "002": 24, "003": 45}
 def test_every_command_has_help_with_an_example_or_description():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    commands = [c.name for c in app.registered_commands]
+    commands = [c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands]
     assert {"ingest", "query", "export", "stats"} <= set(commands)
     for name in commands:
         sub = runner.invoke(app, [name, "--help"])
@@ -50,7 +50,7 @@ def test_seeds_end_to_end_227_questions_and_an_identical_rerun_adds_nothing(tmp_
     env = {**os.environ, "QBANK_WAREHOUSE": str(tmp_path / "seeds.duckdb"), "QBANK_RAW_DIR": str(tmp_path / "raw")}
     first = _qbank("ingest", str(SEEDS), "--export", str(tmp_path / "out"), env=env)
     assert first.returncode == 0, first.stderr + first.stdout
-    assert "[4/4]" in first.stderr  # progress per source
+    assert "[5/5]" in first.stderr  # progress per source (the four seeds and their README)
 
     counted = _qbank("query", "select count(*) as n from questions", "--format", "csv", env=env)
     assert counted.returncode == 0, counted.stderr

@@ -104,7 +104,7 @@ def test_ingest_flow_loads_good_sources_records_bad_ones_and_reruns_as_no_op(
     assert status["guide.md"].status == "ok" and status["guide.md"].added == 4
     assert status["sql.txt"].status == "ok" and status["sql.txt"].added == 5
     assert status["empty.txt"].status == "failed" and "empty" in status["empty.txt"].reason
-    assert status["blob.txt"].status == "failed" and "binary" in status["blob.txt"].reason
+    assert status["blob.txt"].status == "skipped" and "binary" in status["blob.txt"].reason
     assert status["url"].status == "failed" and "404" in status["url"].reason
     assert status["nope.md"].status == "failed" and "no such file" in status["nope.md"].reason
     assert summary.status == "partial"
@@ -115,14 +115,14 @@ def test_ingest_flow_loads_good_sources_records_bad_ones_and_reruns_as_no_op(
     ).fetchone()[0]
     assert len(follow_ups) == 1 and "yield from" in follow_ups[0]
     assert _count(db, "select count(*) from questions where answer is not null") == 2
-    assert _count(db, "select count(*) from sources where status = 'failed'") == 4
+    assert _count(db, "select count(*) from sources where status in ('failed', 'skipped')") == 4
 
     ids_before = duckdb.connect(str(db), read_only=True).execute(
         "select question_id, cluster_id from questions order by 1"
     ).fetchall()
     rerun = ingest([str(articles), missing_url, missing_path], warehouse=str(db))
     assert rerun.questions_added == 0 and rerun.questions_removed == 0
-    assert {s.status for s in rerun.sources if s.source_uri.endswith((".md", "sql.txt"))} == {"unchanged"}
+    assert {s.status for s in rerun.sources if s.source_uri.endswith(("guide.md", "sql.txt"))} == {"unchanged"}
     assert duckdb.connect(str(db), read_only=True).execute(
         "select question_id, cluster_id from questions order by 1"
     ).fetchall() == ids_before
