@@ -68,18 +68,18 @@ def ingest(
     questions and answers, tagged, matched against the bank (near-duplicates join one cluster) and loaded
     in one transaction. Re-running on unchanged sources changes nothing.
 
+    \b
     Examples:
-
       qbank ingest articles/                 # every .md .txt .html .rst .ipynb below the folder
-
       qbank ingest https://example.org/ml-interview-questions
-
       qbank ingest --from sources.txt --export exports/
-
       qbank ingest articles/ --runner dask  # per-source work on a local Dask cluster (2 workers)
 
-    Exit status: 0 all sources loaded or unchanged; 3 loaded, but some sources failed or were skipped;
-    1 nothing loaded (error shown on one line).
+    \b
+    Exit status:
+      0  every source loaded or was unchanged
+      3  the run loaded, but some sources failed or were skipped (see the summary)
+      1  nothing loaded (the error is shown on one line)
     """
     if not sources and not from_file:
         raise fail("nothing to ingest: name files, folders or URLs, or --from FILE (see qbank ingest --help)")
