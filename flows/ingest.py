@@ -1,4 +1,4 @@
-"""The `ingest` Prefect flow: one task per source, then one task to load, one to export.
+"""The `ingest` Prefect flow: one task per batch of sources, then one task to load, one to export.
 
 Run it as `qbank ingest ...` (in-process, no server to start by hand), as `python -m flows.ingest ...`,
 or as a deployment (`prefect deploy` with prefect.yaml, then `prefect deployment run 'ingest/qbank-ingest'`).
@@ -11,9 +11,9 @@ import logging
 import sys
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, runtime, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
 
 from qbank import pipeline
 from qbank.export import ExportFilters, export_bank
@@ -27,6 +27,16 @@ log = logging.getLogger("qbank.progress")
 @task(name="process-source", cache_policy=NO_CACHE, task_run_name="process {uri}")
 def process_source(uri: str, settings: Settings, known: KnownSource | None) -> SourceResult:
     return pipeline.process_source(uri, settings, known)
+
+
+def _batch_run_name() -> str:
+    uris = runtime.task_run.parameters["uris"]
+    return f"process {uris[0]} (+{len(uris) - 1} more)"
+
+
+@task(name="process-sources", cache_policy=NO_CACHE, task_run_name=_batch_run_name)
+def process_sources(uris: list[str], settings: Settings, known: list[KnownSource | None]) -> list[SourceResult]:
+    return [pipeline.process_source(uri, settings, k) for uri, k in zip(uris, known)]
 
 
 @task(name="load", cache_policy=NO_CACHE)
@@ -67,18 +77,21 @@ def ingest(
         results.append(SourceResult(failure.source_uri, None, failure=failure))
         log.info(pipeline.Progress(len(results), total, results[-1]).line())
 
-    futures = [process_source.submit(uri, settings, known.get(uri)) for uri in uris]
+    # A task per batch of sources, not per source: Prefect's per-task cost would dominate small documents.
+    size = settings.sources_per_task
+    batches = [uris[i : i + size] for i in range(0, len(uris), size)]
+    futures = [process_sources.submit(b, settings, [known.get(u) for u in b]) for b in batches]
     by_uri: dict[str, SourceResult] = {}
     for future in as_completed(futures):
+        batch = batches[futures.index(future)]
         outcome = future.result(raise_on_failure=False)
-        if not isinstance(outcome, SourceResult):  # a crash inside one source never stops the run
-            uri = uris[futures.index(future)]
-            reason = f"internal error: {_one_line(repr(outcome))}"
-            outcome = SourceResult(uri, None, failure=Failure(uri, "process", reason))
-        result = outcome
-        by_uri[result.source_uri] = result
-        results.append(result)
-        log.info(pipeline.Progress(len(results), total, result).line())
+        if not isinstance(outcome, list):  # a crash: redo the batch source by source, so only the bad one fails
+            singles = [process_source.submit(uri, settings, known.get(uri)) for uri in batch]
+            outcome = [_source_outcome(f, uri) for f, uri in zip(singles, batch)]
+        for result in outcome:
+            by_uri[result.source_uri] = result
+            results.append(result)
+            log.info(pipeline.Progress(len(results), total, result).line())
 
     # Load in the order the user named the sources, so positions and ids never depend on thread timing.
     ordered = [r for r in results if r.source_uri not in by_uri] + [by_uri[u] for u in uris if u in by_uri]
@@ -86,6 +99,14 @@ def ingest(
     if export_dir:
         export(settings, Path(export_dir))
     return summary
+
+
+def _source_outcome(future: PrefectFuture, uri: str) -> SourceResult:
+    """The result of one source's task; a crash inside it becomes that source's Failure, never the run's."""
+    outcome = future.result(raise_on_failure=False)
+    if isinstance(outcome, SourceResult):
+        return outcome
+    return SourceResult(uri, None, failure=Failure(uri, "process", f"internal error: {_one_line(repr(outcome))}"))
 
 
 def _one_line(text: str | None) -> str:
