@@ -79,6 +79,29 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
             tag.decompose()
 
 
+def _inline_text(tag: Tag) -> str:
+    """A tag's text with whitespace collapsed. Not `get_text(" ")`: that puts a space between every child,
+    so `<code>let</code>, <code>const</code>?` would read "let , const ?"."""
+    for br in tag.find_all("br"):
+        br.replace_with(" ")
+    return " ".join(tag.get_text().split())
+
+
+def _code_blocks_stay_blocks(soup: BeautifulSoup) -> None:
+    """trafilatura writes a one-line `<pre>` as inline code on the line before the next paragraph, which
+    Markdown then joins with it (so a following question vanishes into the code); a trailing newline makes
+    it write a fenced block."""
+    for pre in soup.find_all("pre"):
+        code = pre.find("code")
+        if code is None:
+            code = soup.new_tag("code")
+            for child in list(pre.contents):
+                code.append(child.extract())
+            pre.append(code)
+        if not code.get_text().endswith("\n"):
+            code.append("\n")
+
+
 def _bold_paragraph(soup: BeautifulSoup, text: str) -> Tag:
     para = soup.new_tag("p")
     strong = soup.new_tag("strong")
@@ -93,20 +116,20 @@ def _rescue_collapsed(soup: BeautifulSoup) -> None:
     for details in soup.find_all("details"):
         summary = details.find("summary")
         if summary is not None:
-            text = summary.get_text(" ", strip=True)
+            text = _inline_text(summary)
             summary.replace_with(_bold_paragraph(soup, text) if text else "")
         details.name = "div"
     for dl in soup.find_all("dl"):
         # definition lists hold FAQs as <dt>question</dt><dd>answer</dd>; trafilatura flattens both into
         # sibling bullets, losing which is which
         for dt in dl.find_all("dt"):
-            text = dt.get_text(" ", strip=True)
+            text = _inline_text(dt)
             dt.replace_with(_bold_paragraph(soup, text) if text else "")
         for dd in dl.find_all("dd"):
             dd.name = "div"
         dl.name = "div"
     for button in soup.find_all("button"):
-        text = button.get_text(" ", strip=True)
+        text = _inline_text(button)
         accordion = button.has_attr("aria-expanded") or button.has_attr("aria-controls") or any(
             _ACCORDION_WORDS.search(_names(t)) for t in (button, *button.parents) if isinstance(t, Tag)
         )
@@ -187,6 +210,7 @@ def _keeps_enough(md: str | None, main: Tag) -> bool:
 def html_to_markdown(html: str) -> str:
     """Main content of an HTML page as Markdown."""
     soup = BeautifulSoup(html, "lxml")
+    _code_blocks_stay_blocks(soup)
     _rescue_collapsed(soup)
     _drop_chrome(soup)
     cleaned = str(soup)

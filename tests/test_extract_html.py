@@ -148,3 +148,33 @@ def test_definition_list_faq_and_bold_question_with_line_break():
         ("paragraph", "What is churn?", True),
         ("paragraph", "The share of customers who leave in a period.", False),
     ]
+
+
+def test_one_line_code_in_a_details_answer_stays_apart_from_the_next_question():
+    """Issue 4.1: a one-line `<pre><code>` was written as inline code glued to the next summary."""
+    html = """<html><body><main><h1>JavaScript questions</h1>
+    <p>Open each question to see a short answer written by the team.</p>
+    <details><summary>What is a closure?</summary>
+    <p>A function bundled with the variables of the scope where it was made.</p>
+    <pre><code>const add = (a) => (b) => a + b;</code></pre></details>
+    <details><summary>Why debounce an input handler?</summary>
+    <p>So a burst of keystrokes triggers one request instead of dozens.</p></details>
+    </main></body></html>"""
+    doc = extract(raw_doc(html, uri="https://example.org/js", media_type="text/html"))
+    code = next(b for b in doc.blocks if "const add" in b.text)
+    assert (code.kind, code.text) == ("code", "const add = (a) => (b) => a + b;")
+    question = doc.blocks[code.order + 1]
+    assert (question.kind, question.text, question.bold) == ("paragraph", "Why debounce an input handler?", True)
+
+
+def test_inline_code_in_a_summary_leaves_no_space_before_punctuation():
+    """Issue 4.3: `<code>let</code>, <code>const</code>` came out as "let , const"."""
+    html = """<html><body><main><h1>JavaScript questions</h1>
+    <p>Open each question to see a short answer written by the team.</p>
+    <details><summary>What is the difference between <code>let</code>, <code>const</code> and
+    <code>var</code>?</summary><p>Scope and whether the binding can be reassigned.</p></details>
+    <dl><dt>When is <code>this</code> bound?</dt><dd>At call time, except in arrow functions.</dd></dl>
+    </main></body></html>"""
+    texts = [b.text for b in extract(raw_doc(html, uri="https://example.org/js", media_type="text/html")).blocks]
+    assert "What is the difference between let, const and var?" in texts
+    assert "When is this bound?" in texts
