@@ -103,6 +103,7 @@ class _Bank:
         self.clusters: list[_Cluster] = []
         self.full: dict[str, list[_Cluster]] = {}  # set of content words -> leaders
         self.partial: dict[str, list[tuple[_Cluster, str]]] = {}  # set less one word -> (leader, word)
+        self.twins: dict[str, list[tuple[_Cluster, str]]] = {}  # the same, split by the word's first letter
         self.by_key: dict[str, _Cluster] = {}
         self.where: dict[str, _Cluster] = {}  # question id -> cluster it was placed in
         self.matches: list[Match] = []
@@ -123,6 +124,11 @@ class _Bank:
             return word, [("<" + word[:4], word), (word[-4:] + ">", word)]
         return "|".join(words), [("|".join(words[:i] + words[i + 1 :]), w) for i, w in enumerate(words)]
 
+    @staticmethod
+    def twin_key(key: str, left_out: str) -> str:
+        """A partial key narrowed by the left-out word's first letter: same_word needs it to agree."""
+        return key + "\x00" + left_out[:1]
+
     def found(self, cluster_id: str, leader_id: str, leader: Profile) -> _Cluster:
         cluster = _Cluster(cluster_id, len(self.clusters), leader_id, leader)
         self.clusters.append(cluster)
@@ -130,6 +136,7 @@ class _Bank:
         self.full.setdefault(full, []).append(cluster)
         for key, left_out in partial:
             self.partial.setdefault(key, []).append((cluster, left_out))
+            self.twins.setdefault(self.twin_key(key, left_out), []).append((cluster, left_out))
         return cluster
 
     def add(self, cluster: _Cluster, member: _Member) -> None:
@@ -143,7 +150,7 @@ class _Bank:
         found = list(self.full.get(full, ()))  # same words
         for key, left_out in partial:
             found += self.full.get(key, ())  # this question has one word more
-            for cluster, other_left_out in self.partial.get(key, ()):
+            for cluster, other_left_out in self.twins.get(self.twin_key(key, left_out), ()):
                 # Both less one word: the two left-out words may be one word misspelt.
                 if same_word(left_out, other_left_out, self.settings):
                     found.append(cluster)
@@ -288,8 +295,9 @@ def dedupe(
                     bank.merge(a, b, "must_link")
 
     touched = {id(bank.where[q.question_id].root()): bank.where[q.question_id].root() for q in new}
+    by_id = {c.cluster_id: c for c in bank.clusters} if bank.merges else {}
     for merge in bank.merges:
-        survivor = next(c for c in bank.clusters if c.cluster_id == merge.into_id).root()
+        survivor = by_id[merge.into_id].root()
         touched[id(survivor)] = survivor
     canonical = {
         c.cluster_id: min(c.members, key=lambda m: canonical_sort_key(m, links.canonical, settings)).question_id
