@@ -6,6 +6,8 @@ import dataclasses
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from bs4 import Tag
+
 from qbank.errors import SourceError
 from qbank.records import Block, RawDocument, StructuredDoc, StructuredQA
 
@@ -13,6 +15,14 @@ from qbank.records import Block, RawDocument, StructuredDoc, StructuredQA
 def only_punctuation(text: str) -> bool:
     """True when `text` holds nothing but whitespace and punctuation (e.g. the "?" after `**What is X**?`)."""
     return all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in text)
+
+
+def inline_text(tag: Tag) -> str:
+    """An HTML element's text with whitespace collapsed (line breaks become spaces). Not `get_text(" ")`:
+    that puts a space between every child, so `<code>let</code>, <code>const</code>?` reads "let , const ?"."""
+    for br in tag.find_all("br"):
+        br.replace_with(" ")
+    return " ".join(tag.get_text().split())
 
 
 def build_doc(

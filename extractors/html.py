@@ -16,7 +16,7 @@ import trafilatura
 from bs4 import BeautifulSoup, Tag
 from markdownify import markdownify
 
-from extractors.blocks import build_doc
+from extractors.blocks import build_doc, inline_text
 from extractors.markdown import parse_markdown
 from extractors.schema_org import extract_structured_qa
 from qbank.records import RawDocument, StructuredDoc
@@ -79,14 +79,6 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
             tag.decompose()
 
 
-def _inline_text(tag: Tag) -> str:
-    """A tag's text with whitespace collapsed. Not `get_text(" ")`: that puts a space between every child,
-    so `<code>let</code>, <code>const</code>?` would read "let , const ?"."""
-    for br in tag.find_all("br"):
-        br.replace_with(" ")
-    return " ".join(tag.get_text().split())
-
-
 def _code_blocks_stay_blocks(soup: BeautifulSoup) -> None:
     """trafilatura writes a one-line `<pre>` as inline code on the line before the next paragraph, which
     Markdown then joins with it (so a following question vanishes into the code); a trailing newline makes
@@ -116,20 +108,20 @@ def _rescue_collapsed(soup: BeautifulSoup) -> None:
     for details in soup.find_all("details"):
         summary = details.find("summary")
         if summary is not None:
-            text = _inline_text(summary)
+            text = inline_text(summary)
             summary.replace_with(_bold_paragraph(soup, text) if text else "")
         details.name = "div"
     for dl in soup.find_all("dl"):
         # definition lists hold FAQs as <dt>question</dt><dd>answer</dd>; trafilatura flattens both into
         # sibling bullets, losing which is which
         for dt in dl.find_all("dt"):
-            text = _inline_text(dt)
+            text = inline_text(dt)
             dt.replace_with(_bold_paragraph(soup, text) if text else "")
         for dd in dl.find_all("dd"):
             dd.name = "div"
         dl.name = "div"
     for button in soup.find_all("button"):
-        text = _inline_text(button)
+        text = inline_text(button)
         accordion = button.has_attr("aria-expanded") or button.has_attr("aria-controls") or any(
             _ACCORDION_WORDS.search(_names(t)) for t in (button, *button.parents) if isinstance(t, Tag)
         )

@@ -4,9 +4,12 @@ Every other format that can be turned into Markdown (HTML through trafilatura, n
 so there is one block shape for everything.
 
 Block model (what the splitter relies on):
-- a list item's first paragraph is the `list_item` block (`depth` = nesting, 0 for a top-level item;
-  `number`/`ordered` from the marker); every further block inside that item (a `**Answer:**` paragraph,
-  code, a table) gets `depth` = item depth + 1, nested lists get their own item depth;
+- every list item yields one `list_item` block, before the rest of the item (`depth` = nesting, 0 for a
+  top-level item; `number`/`ordered` from the marker). Its text is the item's first paragraph, or the
+  `<summary>` of raw HTML `<details>` opening the item, or (an item with neither) its first code block;
+  every further block inside that item (a `**Answer:**` paragraph, code, a table) gets `depth` = item
+  depth + 1, nested lists get their own item depth. An item that opens with a nested list takes that
+  list's first paragraph, so `2. - Why X?` still carries number 2;
 - blocks outside any list have depth 0;
 - `markdown` is the block's own Markdown without container indentation (list items keep their marker,
   e.g. `1. **What is X?**`, headings keep their `#`s, quotes their `> `).
@@ -25,7 +28,7 @@ from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from extractors.blocks import build_doc, only_punctuation
+from extractors.blocks import build_doc, inline_text, only_punctuation
 from qbank.records import Block, RawDocument, StructuredDoc
 
 _EMPHASIS_OPEN = {"strong_open", "em_open"}
@@ -89,8 +92,6 @@ class _Item:
     number: int | None
     ordered: bool
     marker: str
-    level: int  # token nesting level of list_item_open, to tell direct children from deeper ones
-    emitted: bool = False
 
 
 def _summary_blocks(html: str, depth: int) -> list[Block]:
@@ -98,11 +99,11 @@ def _summary_blocks(html: str, depth: int) -> list[Block]:
     soup = BeautifulSoup(html, "html.parser")
     blocks: list[Block] = []
     for summary in soup.find_all("summary"):
-        text = summary.get_text(" ", strip=True)
+        text = inline_text(summary)
         if text:
             blocks.append(Block("paragraph", text, f"**{text}**", depth=depth, bold=True))
         summary.decompose()
-    rest = soup.get_text(" ", strip=True)
+    rest = inline_text(soup)
     if rest:
         blocks.append(Block("paragraph", rest, html.strip(), depth=depth))
     return blocks
@@ -132,6 +133,40 @@ def _split_bold_lead(tok: Token) -> tuple[tuple[_Inline, str], tuple[_Inline, st
     return (first, first_md.rstrip(" \\")), (rest, rest_md.strip())
 
 
+def _item_lead(tokens: Sequence[Token], start: int) -> int | None:
+    """Index of the token that gives the list item opened at `start` its text: its first paragraph or
+    `<summary>` (also inside a nested list opening the item), else its first code block, else None."""
+    code = None
+    for j in range(start + 1, len(tokens)):
+        tok = tokens[j]
+        if tok.type == "list_item_close" and tok.level == tokens[start].level:
+            break
+        if tok.type == "paragraph_open" or (tok.type == "html_block" and "<summary" in tok.content.lower()):
+            return j
+        if tok.type in ("fence", "code_block") and code is None:
+            code = j
+    return code
+
+
+def _item_blocks(tok: Token, following: Token, item: _Item, quoted: bool) -> list[Block]:
+    """The list_item block for `item` made from its lead token (see `_item_lead`), and what else that token
+    holds (an answer line after a bold question, the rest of a `<details>`) one level deeper."""
+    fields = {"depth": item.depth, "number": item.number, "ordered": item.ordered}
+    if tok.type == "paragraph_open":
+        (inline, content), rest = _split_bold_lead(following)
+        head = Block("list_item", inline.text, f"{item.marker} {content}", bold=inline.bold, link=inline.link, **fields)
+        return [head, _paragraph(*rest, depth=item.depth + 1, quoted=quoted)] if rest else [head]
+    if tok.type == "html_block":
+        summary = _summary_blocks(tok.content, item.depth + 1)
+        if not summary:
+            return []
+        first, *more = summary
+        head = Block("list_item", first.text, f"{item.marker} {first.markdown}", bold=first.bold, **fields)
+        return [head, *more]
+    code = tok.content.rstrip("\n")
+    return [Block("list_item", code, f"{item.marker} ```{tok.info.strip()}\n{code}\n```", **fields)]
+
+
 def _table_block(tokens: Sequence[Token], start: int, depth: int) -> tuple[Block, int]:
     """Collect a table's rows from `table_open` at `start`; return the block and the index of `table_close`."""
     rows_text: list[list[str]] = []
@@ -159,6 +194,7 @@ def parse_markdown(source: str) -> list[Block]:
     blocks: list[Block] = []
     lists: list[bool] = []  # ordered? per open list
     items: list[_Item] = []
+    used: set[int] = set()  # token indexes already emitted as an item's list_item
     quotes = 0
     i = 0
     while i < len(tokens):
@@ -172,7 +208,12 @@ def parse_markdown(source: str) -> list[Block]:
             ordered = bool(lists and lists[-1])
             number = int(tok.info) if ordered and tok.info.isdigit() else None
             marker = f"{tok.info}{tok.markup}" if ordered else tok.markup
-            items.append(_Item(len(lists) - 1, number, ordered, marker, tok.level))
+            item = _Item(len(lists) - 1, number, ordered, marker)
+            items.append(item)
+            lead = _item_lead(tokens, i)
+            if lead is not None and lead not in used:
+                used.add(lead)
+                blocks.extend(_item_blocks(tokens[lead], tokens[lead + 1], item, quoted=quotes > 0))
         elif tok.type == "list_item_close":
             items.pop()
         elif tok.type == "blockquote_open":
@@ -185,24 +226,13 @@ def parse_markdown(source: str) -> list[Block]:
             md = f"{'#' * level} {tokens[i + 1].content.strip()}"
             blocks.append(Block("heading", inline.text, md, level=level, depth=inner_depth, bold=inline.bold, link=inline.link))
             i += 2
+        elif i in used:
+            # already emitted as its item's list_item block
+            i += 2 if tok.type == "paragraph_open" else 0
         elif tok.type == "paragraph_open":
             lead, rest = _split_bold_lead(tokens[i + 1])
-            item = items[-1] if items else None
-            if item and not item.emitted and tok.level == item.level + 1:
-                # the item's own first paragraph is the list_item block itself
-                item.emitted = True
-                inline, content = lead
-                blocks.append(
-                    Block(
-                        "list_item", inline.text, f"{item.marker} {content}", depth=item.depth,
-                        number=item.number, ordered=item.ordered, bold=inline.bold, link=inline.link,
-                    )
-                )
-                if rest:
-                    blocks.append(_paragraph(*rest, depth=item.depth + 1, quoted=quotes > 0))
-            else:
-                for inline, content in (lead, rest) if rest else (lead,):
-                    blocks.append(_paragraph(inline, content, depth=inner_depth, quoted=quotes > 0))
+            for inline, content in (lead, rest) if rest else (lead,):
+                blocks.append(_paragraph(inline, content, depth=inner_depth, quoted=quotes > 0))
             i += 2
         elif tok.type in ("fence", "code_block"):
             code = tok.content.rstrip("\n")

@@ -150,3 +150,51 @@ def test_bold_line_followed_by_answer_in_one_paragraph_is_split():
     assert blocks[2].markdown == "1. **What is a semaphore?**"
     # a plain wrapped paragraph stays one block
     assert len(parse_markdown("A long sentence that\nwraps onto a second line.")) == 1
+
+
+def _shape(source: str) -> list[tuple[str, int, int | None, bool, str]]:
+    return [(b.kind, b.depth, b.number, b.bold, b.text) for b in parse_markdown(textwrap.dedent(source))]
+
+
+def test_details_inside_a_numbered_item_gives_the_item_its_summary():
+    """Issue 4.2: the summary came out before the item and the list number landed on the answer."""
+    source = """\
+        1. <details><summary>What is a <code>Series</code>?</summary>
+
+           A one-dimensional labelled array.
+
+           </details>
+        2. <details><summary>What is a DataFrame?</summary> A table of columns. </details>
+        """
+    assert _shape(source) == [
+        ("list_item", 0, 1, True, "What is a Series?"),
+        ("paragraph", 1, None, False, "A one-dimensional labelled array."),
+        ("list_item", 0, 2, True, "What is a DataFrame?"),
+        ("paragraph", 1, None, False, "A table of columns."),
+    ]
+
+
+def test_items_opening_with_code_or_a_nested_list_get_their_own_list_item():
+    """Issue 4.4: an item whose first block is not a paragraph produced no list_item."""
+    source = """\
+        1. ```python
+           print(sorted({3, 1, 2}))
+           ```
+           What does this print?
+        2. - Why is a set unordered?
+           - hash order
+        3. ```sql
+           SELECT 1;
+           ```
+        4. What is a view?
+        """
+    blocks = parse_markdown(textwrap.dedent(source))
+    assert [(b.kind, b.depth, b.number, b.text) for b in blocks] == [
+        ("list_item", 0, 1, "What does this print?"),
+        ("code", 1, None, "print(sorted({3, 1, 2}))"),
+        ("list_item", 0, 2, "Why is a set unordered?"),
+        ("list_item", 1, None, "hash order"),
+        ("list_item", 0, 3, "SELECT 1;"),
+        ("list_item", 0, 4, "What is a view?"),
+    ]
+    assert blocks[4].markdown == "3. ```sql\nSELECT 1;\n```"
