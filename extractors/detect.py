@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from extractors.decode import binary_signature, detect_charset
 from qbank.errors import SourceError
-from qbank.fetch import detect_charset
 from qbank.records import RawDocument
 
 FORMATS = ("html", "markdown", "text", "rst", "ipynb")
 
-_MAGIC = {
-    b"%PDF-": "PDF",
-    b"\x89PNG": "PNG image",
-    b"GIF8": "GIF image",
-    b"\xff\xd8\xff": "JPEG image",
-    b"PK\x03\x04": "ZIP archive (docx/xlsx/epub?)",
-    b"\x1f\x8b": "gzip data",
-    b"\xd0\xcf\x11\xe0": "MS Office document",
-}
 _SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText and Jupyter notebooks"
-_LATIN_GUESSES = frozenset({"cp1250", "cp1254", "cp1257", "latin-1", "iso8859-1", "iso8859-2", "iso8859-15", "mac-roman"})
 _MAX_CONTROL_RATIO = 0.02  # real text has next to no control characters besides tab/newline
 
 _BY_MEDIA_TYPE = {
@@ -62,32 +51,13 @@ def decode(raw: RawDocument) -> str:
     data = raw.content
     if not data.strip():
         raise SourceError("empty document: the source has no content")
-    for magic, kind in _MAGIC.items():
-        if data.startswith(magic):
-            raise SourceError(f"binary content ({kind}); {_SUPPORTED}")
+    kind = binary_signature(data)
+    if kind is not None:
+        raise SourceError(f"binary content ({kind}); {_SUPPORTED}")
     codec = detect_charset(data, raw.charset, raw.media_type)
-    if codec is None or (b"\x00" in data[:8192] and not codec.startswith("utf-16") and not codec.startswith("utf-32")):
+    if codec is None or (b"\x00" in data[:8192] and not codec.startswith(("utf-16", "utf-32"))):
         raise SourceError(f"binary content (NUL bytes); {_SUPPORTED}")
-    if codec in _LATIN_GUESSES and not _declares(raw, codec):
-        # charset-normalizer often reads short Western text as another Latin code page; browsers
-        # default to windows-1252 for undeclared single-byte text too
-        codec = "cp1252" if _fits(data, "cp1252") else codec
-    return _checked(data.decode(codec, errors="replace").lstrip("\ufeff"))
-
-
-def _declares(raw: RawDocument, codec: str) -> bool:
-    try:
-        return raw.charset is not None and codecs.lookup(raw.charset).name == codecs.lookup(codec).name
-    except LookupError:
-        return False
-
-
-def _fits(data: bytes, codec: str) -> bool:
-    try:
-        data.decode(codec)
-    except UnicodeDecodeError:
-        return False
-    return True
+    return _checked(data.decode(codec, errors="replace"))
 
 
 def _checked(text: str) -> str:

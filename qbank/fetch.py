@@ -33,11 +33,11 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import brotli
-import charset_normalizer
 import httpx
-from bs4.dammit import EncodingDetector
 from protego import Protego
 
+from extractors.decode import binary_signature as _binary_signature
+from extractors.decode import detect_charset as detect_charset  # re-exported: part of fetch's API
 from qbank.records import Failure, KnownSource, NotModified, RawDocument
 from qbank.settings import FetchSettings
 from qbank.sources import normalize_url
@@ -68,27 +68,6 @@ _MEDIA_ALIASES = {
 # Types we cannot judge from the header alone: decided from the URL's extension or the bytes.
 _UNDECIDED_MEDIA_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/json"})
 _REFUSAL_NOTES = {"application/pdf": "PDF is not supported yet"}
-# Magic numbers of binary formats that servers sometimes mislabel as text/html.
-_BINARY_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"PK\x03\x04", "application/zip"),
-    (b"\x1f\x8b", "application/gzip"),
-    (b"\x7fELF", "application/x-executable"),
-)
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# Browsers read these labels as windows-1252 (WHATWG Encoding), and so do the pages that declare them.
-_WEB_CHARSET_ALIASES = {"ascii": "cp1252", "iso8859-1": "cp1252"}
-_SINGLE_BYTE_CHARSETS = frozenset({"cp1252", "iso8859-15", "cp1251", "cp1250", "koi8-r", "mac-roman"})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _ACCEPT = "text/html, text/markdown, text/x-rst, text/plain;q=0.9, application/x-ipynb+json;q=0.9, */*;q=0.1"
 _CHUNK = 64 * 1024
@@ -472,68 +451,9 @@ def _looks_like_notebook(content: bytes) -> bool:
     return b'"cells"' in content and b'"nbformat"' in content
 
 
-def _binary_signature(content: bytes) -> str | None:
-    """The media type of a known binary format the bytes start with, if any."""
-    for magic, media_type in _BINARY_SIGNATURES:
-        if content.startswith(magic):
-            return media_type
-    return None
-
-
-def detect_charset(content: bytes, declared: str | None, media_type: str) -> str | None:
-    """The Python codec that decodes `content`, or None when the bytes are not text.
-
-    Order: byte-order mark, declared charset (HTTP header), `<meta>` charset (HTML), UTF-8, then
-    detection by charset-normalizer. A declared charset is kept only if the bytes decode with it,
-    and a single-byte declaration loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII
-    characters (a wrong "iso-8859-1" header on a UTF-8 page is the common case).
-    """
-    for bom, codec in _BOMS:
-        if content.startswith(bom):
-            return codec
-    if media_type == "application/x-ipynb+json":
-        return "utf-8"  # JSON is UTF-8 (RFC 8259)
-    candidates = [declared]
-    if media_type == "text/html":
-        candidates.append(EncodingDetector.find_declared_encoding(content[:8192], is_html=True))
-    utf8 = _decodes(content, "utf-8")
-    for name in candidates:
-        codec = _codec(name)
-        if codec is None or not _decodes(content, codec):
-            continue
-        if codec in _SINGLE_BYTE_CHARSETS and utf8 and not content.isascii():
-            return "utf-8"
-        return codec
-    if utf8:
-        return "utf-8"
-    if b"\x00" in content[:4096] and charset_normalizer.is_binary(content[:65536]):
-        return None
-    best = charset_normalizer.from_bytes(content[:262144]).best()
-    return _codec(best.encoding) if best is not None else None
-
-
 def decode_text(raw: RawDocument) -> str:
     """The document's text, decoded with its charset (undecodable bytes replaced, never an error)."""
     return raw.content.decode(raw.charset or "utf-8", errors="replace")
-
-
-def _codec(name: str | None) -> str | None:
-    """The Python codec name for a charset label, mapped as browsers map it; None if unknown."""
-    if not name:
-        return None
-    try:
-        codec = codecs.lookup(name.strip().strip("\"'")).name
-    except (LookupError, ValueError):
-        return None
-    return _WEB_CHARSET_ALIASES.get(codec, codec)
-
-
-def _decodes(content: bytes, codec: str) -> bool:
-    try:
-        content.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
 
 
 def _mime(content_type: str) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from extractors import extract
 from extractors.detect import decode, detect_format
 from qbank.errors import SourceError
+from qbank.fetch import Fetcher, decode_text
+from qbank.records import Failure, RawDocument
+from qbank.settings import FetchSettings
 from tests.test_extract_support import raw_doc
 
 
@@ -50,7 +54,7 @@ def test_decode_bom_declared_and_fallback_charsets():
         (b"", "empty document"),
         (b"  \n\t\n", "empty document"),
         ("\ufeff   \n".encode("utf-8"), "empty document"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "binary content (PDF)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "binary content (application/pdf)"),
         (b"abc\x00\x01\x02def" * 20, "binary content (NUL bytes)"),
         (b"ab\x01\x02\x03\x04\x05\x06cd" * 20, "binary content"),
         (b"\xff\xfe" + b"\xfd\xff\xfe" * 40, "undecodable text"),
@@ -65,3 +69,23 @@ def test_unreadable_content_raises_source_error(content: bytes, message: str):
 def test_markup_without_text_raises_source_error():
     with pytest.raises(SourceError, match="no text found"):
         extract(raw_doc("<!-- nothing -->\n\n---\n", uri="/a.md", media_type="text/markdown"))
+
+
+def test_fetch_and_extract_read_bytes_the_same_way(tmp_path: Path) -> None:
+    """Issue 4.5: one charset/signature helper for both stages. An undeclared Windows-1252 file used to be
+    stored as cp1250 by the fetcher (so its text read "crčme") while extract recovered it; a legacy Word
+    file with a .txt name passed the fetcher and failed only at extract."""
+    text = "Café crème: naïve résumé “quoted” déjà vu? Señor, ¿qué es un índice único?"
+    western = tmp_path / "western.txt"
+    western.write_bytes(text.encode("cp1252"))
+    word = tmp_path / "notes.txt"
+    word.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + b"Why index?" * 10)
+    with Fetcher(FetchSettings()) as fetcher:
+        raw = fetcher.fetch(str(western))
+        refused = fetcher.fetch(str(word))
+    assert isinstance(raw, RawDocument)
+    assert raw.charset == "cp1252"
+    assert decode_text(raw) == text == decode(raw)
+    assert isinstance(refused, Failure) and "application/msword" in refused.reason
+    with pytest.raises(SourceError, match="binary content \\(application/msword\\)"):
+        decode(raw_doc(word.read_bytes()))
