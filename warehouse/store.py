@@ -24,6 +24,7 @@ from qbank.errors import QbankError, QueryError, SchemaVersionError, WarehouseBu
 from qbank.records import (
     DedupeResult,
     ExistingMember,
+    QAItem,
     KnownSource,
     Question,
     RunInfo,
@@ -249,6 +250,28 @@ class Warehouse:
                 "FROM occurrences ORDER BY question_id"
             ).fetchall()
         return [ExistingMember(*row) for row in rows]
+
+    def stored_questions(self) -> list[Question]:
+        """Every loaded question as a record, for work that needs no fetching (re-tagging)."""
+        with self.open(read_only=True) as con:
+            rows = con.execute(
+                "SELECT question_id, source_uri, position, question, question_raw, answer, answer_text, section, "
+                "coalesce(section_path, []::VARCHAR[]), match_key FROM occurrences ORDER BY question_id"
+            ).fetchall()
+        return [
+            Question(qid, QAItem(uri, pos, q, raw, answer, text, section, tuple(path)), key)
+            for qid, uri, pos, q, raw, answer, text, section, path, key in rows
+        ]
+
+    def replace_tags(self, tags: Sequence[TopicTag], topics: Sequence[TopicRow]) -> None:
+        """Replace the taxonomy and every question's topics in one transaction."""
+        with self.open() as con, _transaction(con):
+            con.execute("DELETE FROM question_topics")
+            con.execute("DELETE FROM taxonomy")
+            _insert(con, "taxonomy", ("topic", "label", "description", "parent"),
+                    [(r.topic, r.label, r.description, r.parent) for r in topics])  # fmt: skip
+            _insert(con, "question_topics", ("question_id", "topic", "score", "evidence"),
+                    [(t.question_id, t.topic, t.score, t.evidence) for t in tags])  # fmt: skip
 
     def query(self, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
         """Run SQL on a read-only connection: (column names, rows). DuckDB's error text becomes QueryError."""

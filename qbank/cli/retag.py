@@ -16,17 +16,8 @@ from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.cli.query import existing_warehouse
 from qbank.errors import QbankError
-from qbank.records import QAItem, Question
 from qbank.tag import Tagger
-from warehouse.store import Warehouse, _insert, _transaction
-
-# SQL kept here until warehouse/store.py grows a `replace_tags` method (see the report of issue 6).
-READ_SQL = """
-SELECT question_id, source_uri, position, question, question_raw, answer, answer_text, section,
-       coalesce(section_path, []::VARCHAR[]), match_key
-FROM occurrences ORDER BY question_id
-"""
-
+from warehouse.store import Warehouse
 
 @dataclass(frozen=True, slots=True)
 class RetagSummary:
@@ -43,20 +34,10 @@ class RetagSummary:
 
 def retag_warehouse(wh: Warehouse, tagger: Tagger) -> RetagSummary:
     """Re-tag all stored questions and replace the taxonomy and tags in one write transaction."""
-    with wh.open() as con:
-        questions = [
-            Question(qid, QAItem(uri, pos, q, raw, answer, text, section, tuple(path)), key)
-            for qid, uri, pos, q, raw, answer, text, section, path, key in con.execute(READ_SQL).fetchall()
-        ]
-        tags = tagger.tag(questions)
-        rows = tagger.taxonomy_rows()
-        with _transaction(con):
-            con.execute("DELETE FROM question_topics")
-            con.execute("DELETE FROM taxonomy")
-            _insert(con, "taxonomy", ("topic", "label", "description", "parent"),
-                    [(r.topic, r.label, r.description, r.parent) for r in rows])  # fmt: skip
-            _insert(con, "question_topics", ("question_id", "topic", "score", "evidence"),
-                    [(t.question_id, t.topic, t.score, t.evidence) for t in tags])  # fmt: skip
+    questions = wh.stored_questions()
+    tags = tagger.tag(questions)
+    rows = tagger.taxonomy_rows()
+    wh.replace_tags(tags, rows)
     return RetagSummary(
         questions=len(questions),
         tagged=len({t.question_id for t in tags}),
