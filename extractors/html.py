@@ -26,13 +26,17 @@ MIN_HEADINGS_KEPT = 0.6  # share of the page's headings trafilatura must keep
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe")
-_CHROME_TAGS = {"nav", "aside", "footer", "form"}
-_CHROME_ROLES = {"navigation", "complementary", "contentinfo", "banner", "search"}
+_CHROME_TAGS = {"nav", "aside", "footer", "form", "select", "label", "input", "textarea"}  # form controls are UI, never content
+# "tablist": the tab labels of a tabbed code sample ("Python", "Go") are buttons, not content; the panels stay
+_CHROME_ROLES = {"navigation", "complementary", "contentinfo", "banner", "search", "tablist"}
 # class/id words used for page chrome by blogs and docs generators (MkDocs Material, Docusaurus, Sphinx,
 # Read the Docs, GitBook); matched as whole words of hyphen/underscore separated names
 _CHROME_WORDS = re.compile(
     r"(^|[-_\s])(toc|sidebar|sphinxsidebar|sphinxsidebarwrapper|breadcrumbs?|navbar|nav|menu|pagination|"
-    r"footer|related|share|sharing|social|cookie|newsletter|subscribe|advert|ads|headerlink|skip)([-_\s]|$)",
+    r"footer|related|share|sharing|social|cookie|newsletter|subscribe|advert|ads|headerlink|hash-link|anchor-link|"
+    r"permalink|skip|"
+    # Q&A sites (Stack Exchange and clones): vote counters, comment threads, "asked by" cards, post menus
+    r"vote|votecell|voting|comments|signature|post-menu|post-taglist)([-_\s]|$)",
     re.IGNORECASE,
 )
 _ACCORDION_WORDS = re.compile(r"accordion|faq|collaps|toggle|expand", re.IGNORECASE)
@@ -199,6 +203,16 @@ def _keeps_enough(md: str | None, main: Tag) -> bool:
     return not headings or kept >= MIN_HEADINGS_KEPT * len(headings)
 
 
+def _main_element(soup: BeautifulSoup) -> Tag:
+    """The element holding the page's content: `<main>`, `<article>` or role=main, widened to take in the
+    page's `<h1>` when it sits outside (Q&A sites put the question title above the main column)."""
+    main = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    h1 = soup.find("h1")
+    while h1 is not None and main.parent is not None and main.name not in ("body", "[document]") and h1 not in main.descendants:
+        main = main.parent
+    return main
+
+
 def html_to_markdown(html: str) -> str:
     """Main content of an HTML page as Markdown."""
     soup = BeautifulSoup(html, "lxml")
@@ -206,7 +220,7 @@ def html_to_markdown(html: str) -> str:
     _rescue_collapsed(soup)
     _drop_chrome(soup)
     cleaned = str(soup)
-    main = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    main = _main_element(soup)
     for favor_recall in (False, True):
         extracted = trafilatura.extract(
             cleaned, output_format="markdown", include_formatting=True, include_tables=True,

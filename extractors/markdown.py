@@ -33,6 +33,8 @@ from qbank.records import Block, RawDocument, StructuredDoc
 
 _EMPHASIS_OPEN = {"strong_open", "em_open"}
 _EMPHASIS_CLOSE = {"strong_close", "em_close"}
+# zero-width characters: invisible in a browser, but they would make "What is X?\u200b" a different question
+_INVISIBLE_CHARS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def _parser() -> MarkdownIt:
@@ -77,7 +79,7 @@ def render_inline(children: Sequence[Token] | None) -> _Inline:
                 outside_emphasis.append(piece)
             if not link_depth:
                 outside_link.append(piece)
-    text = "".join(parts).strip()
+    text = "".join(parts).translate(_INVISIBLE_CHARS).strip()
     has_text = not only_punctuation(text)
     return _Inline(
         text=text,

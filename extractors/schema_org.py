@@ -6,6 +6,8 @@ import logging
 from collections.abc import Iterator
 
 import extruct
+import lxml.html
+from lxml.html import HtmlElement
 from markdownify import markdownify
 
 from qbank.records import StructuredQA
@@ -21,10 +23,16 @@ def _types(node: dict) -> set[str]:
 
 
 def _text(value: object) -> str:
-    """A property value as text: a string, the first of a list, or a nested node's text/name."""
+    """A property value as text: a string, the first of a list, or a nested node's text/name. A microdata
+    node's `text` is taken as HTML from its element, since extruct flattens it (code blocks lose their lines)."""
     if isinstance(value, list):
         return next((t for t in map(_text, value) if t), "")
     if isinstance(value, dict):
+        node = value.get("htmlNode")
+        own = node.xpath('.//*[@itemprop="text"]') if isinstance(node, HtmlElement) else []
+        if own and value.get("text"):
+            inner = (own[0].text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in own[0])
+            return inner.strip()
         return _text(value.get("text") or value.get("name") or "")
     return str(value).strip() if value is not None else ""
 
@@ -52,7 +60,10 @@ def _questions(node: object) -> Iterator[dict]:
 def extract_structured_qa(html: str, base_url: str | None = None) -> tuple[StructuredQA, ...]:
     """Read JSON-LD and microdata; return each declared question with its accepted (else first suggested) answer."""
     try:
-        data = extruct.extract(html, base_url=base_url, syntaxes=["json-ld", "microdata"], uniform=True, errors="log")
+        data = extruct.extract(
+            html, base_url=base_url, syntaxes=["json-ld", "microdata"], uniform=True, errors="log",
+            return_html_node=True,
+        )
     except Exception as exc:  # extruct surfaces lxml/json errors of many kinds; the page text is still usable
         log.warning("structured data unreadable: %s", exc)
         return ()

@@ -178,3 +178,67 @@ def test_inline_code_in_a_summary_leaves_no_space_before_punctuation():
     texts = [b.text for b in extract(raw_doc(html, uri="https://example.org/js", media_type="text/html")).blocks]
     assert "What is the difference between let, const and var?" in texts
     assert "When is this bound?" in texts
+
+
+def test_docs_site_with_tabs_and_on_this_page_toc():
+    """Docusaurus-style page: sidebar, breadcrumbs, tabbed code, permalink anchors, "On this page" TOC."""
+    doc = _page("docs_tabs.html")
+    questions = [b.text for b in doc.blocks if b.text.endswith("?")]
+    assert questions == [  # each once, as an h2 with no invisible permalink character left on it
+        "What is the cache-aside pattern?",
+        "How does write-through differ from write-behind?",
+        "What is a cache stampede and how do you prevent it?",
+        "Which eviction policy would you pick for a session store?",
+    ]
+    assert all(b.kind == "heading" and b.level == 2 for b in doc.blocks if b.text in questions)
+    first = next(b for b in doc.blocks if b.text == questions[0])
+    answer = [b for b in doc.blocks if b.order > first.order][:3]
+    assert [b.kind for b in answer] == ["paragraph", "code", "code"]  # both tabs' code, hidden one too
+    assert "cache.get(user_id)" in answer[1].text and "cache.Get(id)" in answer[2].text
+    text = _all_text(doc)
+    for chrome in ("On this page", "Interview loop overview", "Edit this page", "Last updated", "Python\n",
+                   "Copy", "Skip to main content", "Direct link", "Built with Docusaurus"):
+        assert chrome not in text
+    assert not any(b.kind == "list_item" for b in doc.blocks)  # tab labels are not a list
+
+
+def test_medium_style_post_with_h3_questions_and_figures():
+    doc = _page("medium_blog.html")
+    assert (doc.title, doc.metadata["author"]) == ("12 Python Generator Questions I Got in Interviews", "Priya Raman")
+    h3 = [b.text for b in doc.blocks if b.kind == "heading" and b.level == 3]
+    assert h3 == [
+        "1. What does yield do, and how is it different from return?",
+        "2. Why would you use a generator instead of a list?",
+        "3. What is the difference between a generator expression and a list comprehension?",
+        "4. What does yield from add?",
+        "5. How do you send a value into a running generator?",
+    ]
+    second = next(b for b in doc.blocks if b.text == h3[1])
+    code = doc.blocks[second.order + 2]
+    assert code.kind == "code" and code.text.splitlines()[0] == "def error_lines(path):" and len(code.text.splitlines()) == 5
+    text = _all_text(doc)
+    for chrome in ("min read", "Written by", "Responses (18)", "More from", "Recommended from Medium",
+                   "Sign in", "1.2K", "Photo by", "Figure 2"):
+        assert chrome not in text
+
+
+def test_qa_page_keeps_question_answers_and_code_without_site_chrome():
+    """Stack-Overflow-like QAPage: the title sits outside the main column; votes, comments, user cards
+    and the sidebar are chrome; the microdata accepted answer keeps its code block."""
+    doc = _page("qa_page.html")
+    question = "Why does my default list argument keep growing between calls?"
+    assert [(b.kind, b.level) for b in doc.blocks if b.text == question] == [("heading", 1)]
+    codes = [b.text for b in doc.blocks if b.kind == "code"]
+    assert [c.splitlines()[0] for c in codes] == [
+        "def add_tag(tag, tags=[]):", "def add_tag(tag, tags=None):", "print(add_tag.__defaults__)"
+    ]
+    assert any(b.text.startswith("Default values are evaluated once") for b in doc.blocks)
+    text = _all_text(doc)
+    for chrome in ("Hot Network Questions", "Linked", "How do I copy a list", "Add a comment", "Up vote",
+                   "This trips up everyone", "answered Apr", "88.1k", "Sorted by", "Improve this answer"):
+        assert chrome not in text
+    [qa] = doc.structured_qa
+    assert qa.question == question
+    assert qa.answer_markdown is not None
+    assert qa.answer_markdown.startswith("Default values are evaluated once, when the `def` statement runs")
+    assert "```" in qa.answer_markdown and "    if tags is None:\n        tags = []" in qa.answer_markdown
