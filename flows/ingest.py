@@ -14,6 +14,7 @@ from pathlib import Path
 from prefect import flow, runtime, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
+from prefect.utilities.annotations import quote
 
 from qbank import pipeline
 from qbank.export import ExportFilters, export_bank
@@ -95,7 +96,8 @@ def ingest(
 
     # Load in the order the user named the sources, so positions and ids never depend on thread timing.
     ordered = [r for r in results if r.source_uri not in by_uri] + [by_uri[u] for u in uris if u in by_uri]
-    summary = load(ordered, settings, run_info)
+    # quote(): Prefect would otherwise walk every record of every source looking for futures (seconds per run).
+    summary = load(quote(ordered), settings, run_info)
     if export_dir:
         export(settings, Path(export_dir))
     return summary
