@@ -41,6 +41,8 @@ _CHROME_WORDS = re.compile(
 )
 _ACCORDION_WORDS = re.compile(r"accordion|faq|collaps|toggle|expand", re.IGNORECASE)
 _LATER_LINE = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*+]|\d+[.)])\s+\S")
+# prose, then a code fence opened on the same line (not an item marker followed straight by its code)
+_CODE_AFTER_TEXT = re.compile(r"^(?P<text>(?!\s*(?:[-*+]|\d+[.)])\s+```)\s*\S.*?)[ \t]*```[ \t]*$", re.MULTILINE)
 
 
 def _names(tag: Tag) -> str:
@@ -167,17 +169,30 @@ def _metadata(soup: BeautifulSoup) -> dict[str, str]:
 
 def _separate_item_paragraphs(md: str) -> str:
     """trafilatura writes `<li><p>Q</p><p>A</p></li>` as two adjacent lines, which Markdown would join as a
-    lazy continuation; indent the second line under the item as its own paragraph instead."""
+    lazy continuation; indent the second line under the item as its own paragraph instead. Code inside an
+    item comes out as `text ```` and unindented code lines: the fence gets a line of its own, and it and
+    its code lines are indented under the item so the list (and its numbering) goes on after the code."""
     out: list[str] = []
     item_indent: str | None = None
-    for line in md.splitlines():
+    fence: str | None = None  # inside a code block: the indent its lines get
+    for line in _CODE_AFTER_TEXT.sub("\\g<text>\n```", md).splitlines():
         m = _LATER_LINE.match(line)
+        if fence is not None:
+            out.append(fence + line if line.strip() else line)
+            fence = None if line.strip() == "```" else fence
+            continue
         if m:
             item_indent = m["indent"] + " " * (len(m["marker"]) + 1)
+            fence = item_indent if line.rstrip().endswith("```") else None
+        elif line.startswith("```"):
+            fence = item_indent or ""
+            if item_indent and out and out[-1].strip():
+                out.append("")
+            line = fence + line
         elif (
             item_indent is not None
             and line.strip()
-            and not line.startswith((item_indent, "#", "|", "```", ">"))
+            and not line.startswith((item_indent, "#", "|", ">"))
             and out
             and out[-1].strip()
         ):

@@ -242,3 +242,25 @@ def test_qa_page_keeps_question_answers_and_code_without_site_chrome():
     assert qa.answer_markdown is not None
     assert qa.answer_markdown.startswith("Default values are evaluated once, when the `def` statement runs")
     assert "```" in qa.answer_markdown and "    if tags is None:\n        tags = []" in qa.answer_markdown
+
+
+def test_code_inside_numbered_items_keeps_the_list_and_its_numbers():
+    """trafilatura opens a fence at the end of the item's text line and leaves the code unindented, which
+    broke the list: the code swallowed the next items."""
+    html = """<html><body><main><h1>SQL questions</h1>
+    <p>Short questions with answers, some with a query to read or to write.</p><ol>
+    <li><details><summary>What is an index?</summary><p>A structure that speeds up lookups.</p>
+    <pre><code>CREATE INDEX idx ON orders(customer_id);
+  -- then ANALYZE orders;</code></pre><p>It costs extra work on every write.</p></details></li>
+    <li><pre><code>SELECT COUNT(*) FROM t;</code></pre><p>What does this return for an empty table?</p></li>
+    <li>What is a foreign key?</li></ol></main></body></html>"""
+    doc = extract(raw_doc(html, uri="https://example.org/sql", media_type="text/html"))
+    assert [(b.kind, b.depth, b.number, b.text) for b in doc.blocks[2:]] == [
+        ("list_item", 0, 1, "What is an index?"),
+        ("paragraph", 1, None, "A structure that speeds up lookups."),
+        ("code", 1, None, "CREATE INDEX idx ON orders(customer_id);\n  -- then ANALYZE orders;"),
+        ("paragraph", 1, None, "It costs extra work on every write."),
+        ("list_item", 0, 2, "What does this return for an empty table?"),
+        ("code", 1, None, "SELECT COUNT(*) FROM t;"),
+        ("list_item", 0, 3, "What is a foreign key?"),
+    ]
