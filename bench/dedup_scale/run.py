@@ -144,7 +144,7 @@ def could_meet(a: Profile, b: Profile, settings: DedupeSettings) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
-    parser.add_argument("--sample", type=int, default=20_000)
+    parser.add_argument("--sample", type=int, default=20_000, help="recall/speed sample size; 0 skips it")
     parser.add_argument("--workers", type=int, default=-1, help="cdist threads (-1: all cores)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: one size, JSON out
     args = parser.parse_args()
@@ -161,6 +161,8 @@ def main() -> None:
               f"(generate {r['generate_s']:.1f} s, total {total:.1f} s)  peak RSS {r['peak_rss_mib']:,.0f} MiB  "
               f"clusters {r['clusters']:,}  matches {r['matches']:,}")
 
+    if not args.sample:
+        return
     settings = DedupeSettings()
     questions = to_questions(corpus(args.sample, seed=2))
     t, c = time.perf_counter(), time.process_time()

@@ -2,7 +2,9 @@
 
 Rules (docs/ARCHITECTURE.md, "Ids"):
 
-- New questions are taken in the order given. Each one, in this order of precedence:
+- New questions are placed most common content words first (count over this run's and the bank's
+  questions), then by question id: the usual spelling founds a cluster and its typo'd variants join it,
+  rather than a typo becoming the leader others must match. Each one, in this order of precedence:
   1. joins the cluster of a `must_link` partner already placed (reason "must_link");
   2. joins the cluster of a question with the same match key (reason "exact_key");
   3. joins the best cluster whose *leader* it matches (reason "fuzzy:<rule>"); or
@@ -27,6 +29,7 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from itertools import chain
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -267,8 +270,11 @@ def dedupe(
         for member in members:
             bank.add(cluster, member)
 
+    # Most common form first (see module docstring); assignments are still returned in input order.
+    form_count = Counter(p.text for p in chain(new_profiles.values(), old_profiles.values()))
+    order = sorted(new, key=lambda q: (-form_count[new_profiles[q.question_id].text], q.question_id))
     reasons: dict[str, str] = {}
-    for q in new:
+    for q in order:
         prof = new_profiles[q.question_id]
         member = _Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key)
         target, reason = None, ""
