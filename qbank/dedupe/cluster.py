@@ -34,6 +34,7 @@ from itertools import chain
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -79,8 +80,8 @@ def cluster_id_for(question_id: str) -> str:
 @lru_cache(maxsize=4)
 def weak_lemmas(path: str = str(FILLER_PATH)) -> frozenset[str]:
     """The weak words of data/filler.yaml in both surface and lemma form (keys hold lemmas)."""
-    words = wording()
-    lemmas = {token for key in match_keys(sorted(words.weak_words)) for token in key.split()}
+    words = wording(Path(path))
+    lemmas = {token for key in match_keys(sorted(words.weak_words), words) for token in key.split()}
     return frozenset(words.weak_words | lemmas)
 
 
