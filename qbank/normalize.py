@@ -29,8 +29,8 @@ _NUMBERING = re.compile(r"^\s*(?:(?:q(?:uestion)?\.?\s*)?#?\d+[a-z]?\s*[.):\-–
 # A one-letter prefix joined by a hyphen or slash names one thing: k-means, t-SNE, A/B, k-NN
 # (but "F1-score" is two words).
 _SHORT_PREFIX = re.compile(r"\b([a-z])[-/]([a-z0-9]+)\b")
-# Word characters plus the symbols that change a name: c++, c#, f#.
-_TOKEN = re.compile(r"[a-z0-9]+(?:\+\+|#)?")
+# Letters and digits of any script, plus the symbols that change a name: c++, c#, f#.
+_TOKEN = re.compile(r"[^\W_]+(?:\+\+|#)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,8 @@ def _lemma_table() -> Mapping[str, str]:
 def surface_key(text: str, words: Wording) -> str:
     """Text before lemmatizing: NFKC, lowercase, numbering/filler/frames/punctuation removed."""
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    # Accents are spelling variants here ("naïve", "naive"): drop combining marks after decomposing.
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _NUMBERING.sub("", text, count=1)
     text = _SHORT_PREFIX.sub(r"\1\2", text)
     text = " ".join(_TOKEN.findall(text.replace("'s ", " ").replace("'", "")))

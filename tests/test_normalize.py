@@ -31,6 +31,12 @@ def test_names_with_symbols_and_short_prefixes_stay_distinct() -> None:
     assert match_key("What is L1 regularization?") != match_key("What is L2 regularization?")
 
 
+def test_accents_and_other_scripts() -> None:
+    assert match_key("Why is Naïve Bayes “naïve”?") == match_key("Why is naive Bayes naive?")
+    assert match_key("Was ist Überanpassung?").endswith("ist uberanpassung")
+    assert match_key("什么是过拟合?") != ""
+
+
 def test_a_question_that_is_all_frame_keeps_a_key() -> None:
     assert match_key("What is it?") != ""
 
