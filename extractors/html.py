@@ -34,7 +34,7 @@ _CHROME_ROLES = {"navigation", "complementary", "contentinfo", "banner", "search
 _CHROME_WORDS = re.compile(
     r"(^|[-_\s])(toc|sidebar|sphinxsidebar|sphinxsidebarwrapper|breadcrumbs?|navbar|nav|menu|pagination|"
     r"footer|related|share|sharing|social|cookie|newsletter|subscribe|advert|ads|headerlink|hash-link|anchor-link|"
-    r"permalink|skip|"
+    r"permalink|skip|cta|"
     # Q&A sites (Stack Exchange and clones): vote counters, comment threads, "asked by" cards, post menus
     r"vote|votecell|voting|comments|signature|post-menu|post-taglist)([-_\s]|$)",
     re.IGNORECASE,

@@ -235,7 +235,8 @@ def test_qa_page_keeps_question_answers_and_code_without_site_chrome():
     assert any(b.text.startswith("Default values are evaluated once") for b in doc.blocks)
     text = _all_text(doc)
     for chrome in ("Hot Network Questions", "Linked", "How do I copy a list", "Add a comment", "Up vote",
-                   "This trips up everyone", "answered Apr", "88.1k", "Sorted by", "Improve this answer"):
+                   "This trips up everyone", "answered Apr", "88.1k", "Sorted by", "Improve this answer",
+                   "Ask Question"):
         assert chrome not in text
     [qa] = doc.structured_qa
     assert qa.question == question
