@@ -26,7 +26,8 @@ MIN_HEADINGS_KEPT = 0.6  # share of the page's headings trafilatura must keep
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe")
-_CHROME_TAGS = {"nav", "aside", "footer", "form", "select", "label", "input", "textarea"}  # form controls are UI, never content
+# form controls are UI, never content
+_CHROME_TAGS = {"nav", "aside", "footer", "form", "select", "label", "input", "textarea"}
 # "tablist": the tab labels of a tabbed code sample ("Python", "Go") are buttons, not content; the panels stay
 _CHROME_ROLES = {"navigation", "complementary", "contentinfo", "banner", "search", "tablist"}
 # class/id words used for page chrome by blogs and docs generators (MkDocs Material, Docusaurus, Sphinx,
@@ -223,7 +224,9 @@ def _main_element(soup: BeautifulSoup) -> Tag:
     page's `<h1>` when it sits outside (Q&A sites put the question title above the main column)."""
     main = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
     h1 = soup.find("h1")
-    while h1 is not None and main.parent is not None and main.name not in ("body", "[document]") and h1 not in main.descendants:
+    while h1 is not None and main.name not in ("body", "[document]") and h1 not in main.descendants:
+        if main.parent is None:
+            break
         main = main.parent
     return main
 
