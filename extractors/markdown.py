@@ -5,8 +5,8 @@ so there is one block shape for everything.
 
 Block model (what the splitter relies on):
 - every list item yields one `list_item` block, before the rest of the item (`depth` = nesting, 0 for a
-  top-level item; `number`/`ordered` from the marker). Its text is the item's first paragraph, or the
-  `<summary>` of raw HTML `<details>` opening the item, or (an item with neither) its first code block;
+  top-level item; `number`/`ordered` from the marker). Its text is the item's first paragraph (or
+  heading: `1. ### What is X?`), or the `<summary>` of raw HTML `<details>` opening the item, or (an item with neither) its first code block;
   every further block inside that item (a `**Answer:**` paragraph, code, a table) gets `depth` = item
   depth + 1, nested lists get their own item depth. An item that opens with a nested list takes that
   list's first paragraph, so `2. - Why X?` still carries number 2;
@@ -136,14 +136,16 @@ def _split_bold_lead(tok: Token) -> tuple[tuple[_Inline, str], tuple[_Inline, st
 
 
 def _item_lead(tokens: Sequence[Token], start: int) -> int | None:
-    """Index of the token that gives the list item opened at `start` its text: its first paragraph or
-    `<summary>` (also inside a nested list opening the item), else its first code block, else None."""
+    """Index of the token that gives the list item opened at `start` its text: its first paragraph, heading
+    or `<summary>` (also inside a nested list opening the item), else its first code block, else None."""
     code = None
     for j in range(start + 1, len(tokens)):
         tok = tokens[j]
         if tok.type == "list_item_close" and tok.level == tokens[start].level:
             break
-        if tok.type == "paragraph_open" or (tok.type == "html_block" and "<summary" in tok.content.lower()):
+        if tok.type in ("paragraph_open", "heading_open") or (
+            tok.type == "html_block" and "<summary" in tok.content.lower()
+        ):
             return j
         if tok.type in ("fence", "code_block") and code is None:
             code = j
@@ -158,6 +160,10 @@ def _item_blocks(tok: Token, following: Token, item: _Item, quoted: bool) -> lis
         (inline, content), rest = _split_bold_lead(following)
         head = Block("list_item", inline.text, f"{item.marker} {content}", bold=inline.bold, link=inline.link, **fields)
         return [head, _paragraph(*rest, depth=item.depth + 1, quoted=quoted)] if rest else [head]
+    if tok.type == "heading_open":
+        inline = render_inline(following.children)
+        md = f"{item.marker} {tok.markup} {following.content.strip()}"
+        return [Block("list_item", inline.text, md, bold=inline.bold, link=inline.link, **fields)]
     if tok.type == "html_block":
         summary = _summary_blocks(tok.content, item.depth + 1)
         if not summary:
@@ -222,7 +228,7 @@ def parse_markdown(source: str) -> list[Block]:
             quotes += 1
         elif tok.type == "blockquote_close":
             quotes -= 1
-        elif tok.type == "heading_open":
+        elif tok.type == "heading_open" and i not in used:
             inline = render_inline(tokens[i + 1].children)
             level = int(tok.tag[1])
             md = f"{'#' * level} {tokens[i + 1].content.strip()}"
@@ -230,7 +236,7 @@ def parse_markdown(source: str) -> list[Block]:
             i += 2
         elif i in used:
             # already emitted as its item's list_item block
-            i += 2 if tok.type == "paragraph_open" else 0
+            i += 2 if tok.type in ("paragraph_open", "heading_open") else 0
         elif tok.type == "paragraph_open":
             lead, rest = _split_bold_lead(tokens[i + 1])
             for inline, content in (lead, rest) if rest else (lead,):

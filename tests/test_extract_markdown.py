@@ -187,6 +187,8 @@ def test_items_opening_with_code_or_a_nested_list_get_their_own_list_item():
            SELECT 1;
            ```
         4. What is a view?
+        5. ### What is a trigger?
+           Code run on a table event.
         """
     blocks = parse_markdown(textwrap.dedent(source))
     assert [(b.kind, b.depth, b.number, b.text) for b in blocks] == [
@@ -196,5 +198,8 @@ def test_items_opening_with_code_or_a_nested_list_get_their_own_list_item():
         ("list_item", 1, None, "hash order"),
         ("list_item", 0, 3, "SELECT 1;"),
         ("list_item", 0, 4, "What is a view?"),
+        ("list_item", 0, 5, "What is a trigger?"),
+        ("paragraph", 1, None, "Code run on a table event."),
     ]
     assert blocks[4].markdown == "3. ```sql\nSELECT 1;\n```"
+    assert blocks[6].markdown == "5. ### What is a trigger?"
