@@ -19,6 +19,7 @@ from prefect.utilities.annotations import quote
 from qbank import pipeline
 from qbank.export import ExportFilters, export_bank
 from qbank.records import Failure, KnownSource, RunSummary, SourceResult
+from qbank.runners import task_runner
 from qbank.settings import Settings
 from qbank.sources import expand_sources
 
@@ -50,7 +51,7 @@ def export(settings: Settings, out_dir: Path) -> list[Path]:
     return export_bank(settings.warehouse, out_dir, settings.export.formats, ExportFilters())
 
 
-@flow(name="ingest", log_prints=False)
+@flow(name="ingest", log_prints=False, task_runner=task_runner("thread"))
 def ingest(
     sources: list[str],
     from_files: list[str] | None = None,

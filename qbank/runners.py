@@ -16,6 +16,7 @@ from typing import Literal
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from qbank.errors import QbankError
+from qbank.settings import FetchSettings
 
 RunnerKind = Literal["thread", "dask"]
 RUNNER_KINDS: tuple[str, ...] = ("thread", "dask")
@@ -32,7 +33,9 @@ def task_runner(kind: str, address: str | None = None, max_threads: int | None =
         kind: "thread" (ThreadPoolTaskRunner) or "dask" (prefect-dask's DaskTaskRunner).
         address: for "dask", the address of a running scheduler (e.g. "tcp://10.0.0.5:8786"); None starts
             a LocalCluster with two single-threaded workers for the duration of the run.
-        max_threads: for "thread", the pool size; None keeps Prefect's default.
+        max_threads: for "thread", the pool size; None: the default of `FetchSettings.concurrency`. Prefect's
+            own default is a thread per task, and 50 threads contending for the GIL cost ~15% more CPU
+            than 4 or 8 on the 1,000-document benchmark (docs/scaling.md).
 
     Raises:
         QbankError: unknown kind, or an address given for the thread runner.
@@ -40,7 +43,7 @@ def task_runner(kind: str, address: str | None = None, max_threads: int | None =
     if kind == "thread":
         if address is not None:
             raise QbankError("--dask-address needs --runner dask")
-        return ThreadPoolTaskRunner(max_workers=max_threads)
+        return ThreadPoolTaskRunner(max_workers=max_threads or FetchSettings().concurrency)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner  # imported late: distributed is slow to import
 

@@ -33,7 +33,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,7 +302,8 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
 
     clock = StageClock()
     docs = args.docs
-    with instrumented(clock):
+    # With Dask the stages run in worker processes, out of reach of the wrappers (which do not pickle either).
+    with instrumented(clock) if args.runner == "thread" else nullcontext():
         warm = tmp / "warm"
         write_corpus(warm / "corpus", 20, args.seed + 1)
         run_direct([str(warm / "corpus")], warm / "wh.duckdb", warm / "raw", warm / "exports")

@@ -90,8 +90,8 @@ def ingest(
 
     _show_progress()
     try:
-        if runner != "thread" or dask_address:
-            ingest_flow = ingest_flow.with_options(task_runner=task_runner(runner, dask_address))
+        chosen = task_runner(runner, dask_address, max_threads=settings.fetch.concurrency)
+        ingest_flow = ingest_flow.with_options(task_runner=chosen)
         summary = ingest_flow(
             list(sources or []),
             [str(f) for f in from_file or []],
