@@ -288,8 +288,11 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
     from qbank.runners import task_runner
 
     print(f"import flows.ingest: {time.perf_counter() - prefect_import:.1f} s")
-    if args.runner != "thread":
-        ingest = ingest.with_options(task_runner=task_runner(args.runner, args.dask_address))
+    from qbank.settings import Settings
+
+    # As `qbank ingest` does: threads bounded by fetch.concurrency (QBANK_FETCH__CONCURRENCY), or Dask.
+    chosen = task_runner(args.runner, args.dask_address, max_threads=Settings().fetch.concurrency)
+    ingest = ingest.with_options(task_runner=chosen)
 
     @flow(name="bench-startup")
     def nothing() -> None:
