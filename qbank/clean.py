@@ -28,6 +28,7 @@ class Cues:
     imperatives: tuple[str, ...]  # may be several words ("walk me through")
     task_verbs: tuple[str, ...]  # coding-prompt verbs, trusted only on lines marked as questions
     title_openings: tuple[str, ...]
+    promo_openings: tuple[str, ...]  # "Ready to ...?" / "Want more ...?": sales lines, not questions
     answer_label: re.Pattern[str]  # matches "Sample answer:" at the start of a paragraph
     question_label: re.Pattern[str]  # matches "Q:", "Question 3:" at the start of a line
     follow_up_label: re.Pattern[str]
@@ -36,6 +37,7 @@ class Cues:
     interview_faq: re.Pattern[str]
     skip_section: re.Pattern[str]
     boilerplate: re.Pattern[str]
+    answer_section: re.Pattern[str]  # "2 Answers": a Q&A site's answers start below
     placeholder_answers: frozenset[str]
     stub_code_line: re.Pattern[str]
     trailing_tag: re.Pattern[str]
@@ -60,6 +62,7 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         imperatives=tuple(sorted((w.lower() for w in raw["imperatives"]), key=len, reverse=True)),
         task_verbs=tuple(w.lower() for w in raw["task_verbs"]),
         title_openings=tuple(w.lower() for w in raw["title_openings"]),
+        promo_openings=tuple(w.lower() for w in raw["promo_openings"]),
         answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+"),
         question_label=_labels(raw["question_labels"], r"\s*\d{0,3}\s*[:.)：]\s*|\s+\d{1,3}\s*[-–—]\s+"),
         follow_up_label=_labels(raw["follow_up_labels"], r"\s*[:：]?\s*$"),
@@ -68,6 +71,7 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         interview_faq=_any(raw["interview_faq"]),
         skip_section=_any(raw["skip_sections"]),
         boilerplate=_any(raw["boilerplate"]),
+        answer_section=_any(raw["answer_sections"]),
         placeholder_answers=frozenset(p.lower() for p in raw["placeholder_answers"]),
         stub_code_line=_any(raw["stub_code_lines"]),
         trailing_tag=re.compile(rf"\s*(?:{'|'.join(raw['trailing_tags'])})\s*$", re.IGNORECASE),

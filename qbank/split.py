@@ -57,10 +57,14 @@ def _is_title_case(text: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def is_question_shaped(text: str, cues: Cues, settings: SplitSettings, marked: bool = False) -> bool:
+def is_question_shaped(
+    text: str, cues: Cues, settings: SplitSettings, marked: bool = False, placed: bool = False
+) -> bool:
     """True when cleaned `text` reads as a question (or an imperative prompt) by its wording.
 
     `marked`: the line is formatted as a question (numbered, bold, "Q1."), so coding-task verbs count too.
+    `placed`: the line stands where questions stand (a heading, a list item, a bold or numbered line), which is
+    what makes a "?" line without a question word ("Favourite design pattern and why?") a question.
     """
     words = text.split()
     if not words or len(text) > settings.max_question_chars or len(words) < settings.min_question_words:
@@ -77,9 +81,16 @@ def is_question_shaped(text: str, cues: Cues, settings: SplitSettings, marked: b
     starts = first in cues.question_words or _opens_with(core, cues.imperatives) or (
         marked and first in cues.task_verbs
     )
+    # "In CNNs, what is ...?": the question word opens the clause after a leading phrase
+    lead, _, clause = core.partition(",")
+    clause = clause if len(lead.split()) <= 5 else ""
+    starts = starts or _first_words(clause, 1) in cues.question_words
     sentences = [s for s in _SENTENCE.split(core) if s.strip()]
     if core.endswith("?"):
-        return (starts or len(sentences) <= 2) and len(sentences) <= 3
+        if starts:
+            return len(sentences) <= 3
+        # a trailing "?" alone is not substance: "Ready to practice?" is a sales line wherever it stands
+        return (marked or placed) and len(sentences) <= 2 and not _opens_with(core, cues.promo_openings)
     if _opens_with(core, cues.title_openings) or _is_title_case(core):
         return False
     if not starts:
@@ -159,8 +170,8 @@ class _Walk:
     def mode(self) -> str | None:
         return self.modes[-1][1] if self.modes else None
 
-    def shaped(self, text: str, marked: bool = False) -> bool:
-        return is_question_shaped(text, self.cues, self.settings, marked)
+    def shaped(self, text: str, marked: bool = False, placed: bool = False) -> bool:
+        return is_question_shaped(text, self.cues, self.settings, marked, placed)
 
     def context_reason(self, question: str) -> str | None:
         """Why a question found here is not a bank question, from its section, lead-in or own wording."""
@@ -203,7 +214,16 @@ class _Walk:
     def heading(self, block: Block) -> None:
         text = clean_question(block.text)
         cur = self.current
-        if cur and cur.family == "heading" and block.level > cur.block.level and not self.shaped(text):
+        if cur and cur.family == "heading" and block.level > cur.block.level and self.cues.answer_section.search(text):
+            cur.answer.clear()  # "2 Answers": what came before was the question's own body
+            self.reject(block.text, "boilerplate", block)
+            return
+        chrome = bool(self.cues.boilerplate.search(text))
+        if chrome and cur and not cur.has_answer:
+            self.reject(block.text, "boilerplate", block)  # page chrome between a question and its answer
+            return
+        if (cur and cur.family == "heading" and block.level > cur.block.level and not chrome
+                and not self.shaped(text, placed=True)):
             cur.answer.append(block)  # a sub-heading inside a heading question's answer ("### Example")
             return
         self.close()
@@ -213,7 +233,7 @@ class _Walk:
         while self.modes and self.modes[-1][0] >= block.level:
             self.modes.pop()
         mode = self.section_mode(text)
-        if self.shaped(text, bool(_NUMBERED.match(block.markdown or ""))) and mode is None:
+        if not chrome and mode is None and self.shaped(text, bool(_NUMBERED.match(block.markdown or "")), placed=True):
             self.open(block, block.markdown or block.text, text, "heading", "heading_question")
             self.headings.append((block.level, text))
             return
@@ -222,7 +242,10 @@ class _Walk:
             self.doc.title is not None and key == match_key(self.doc.title) and self.headings
         )
         self.seen_headings.add(key)
-        self.reject(block.text, "boilerplate" if repeat or self.cues.boilerplate.search(text) else "heading", block)
+        reason = "boilerplate" if repeat or chrome else "heading"
+        if mode in ("interview_faq", "ask_the_interviewer") and self.shaped(text, placed=True):
+            reason = mode  # "How long is the interview?" is a candidate turned down, not a section title
+        self.reject(block.text, reason, block)
         self.headings.append((block.level, text))
         if mode:
             self.modes.append((block.level, mode))
@@ -280,26 +303,27 @@ class _Walk:
         split_at = _INLINE_ANSWER.search(md)
         if split_at and family in ("label", "bold", "plain", "list"):
             question = clean_question(md[: split_at.start()])
-            if self.shaped(question):
+            if self.shaped(question, placed=True):  # an answer label right after it places it
                 rest = md[split_at.end() :].strip()
                 return question, md[: split_at.start()].strip(), rest, strip_markup(rest), family
         inline = _INLINE_BOLD_Q.match(re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", md))
         if inline and not block.bold:
             question = clean_question(inline["q"])
-            if self.shaped(question):
+            if self.shaped(question, placed=True):
                 rest = inline["rest"].strip()
                 return question, md, rest, strip_markup(rest), "bold" if family == "plain" else family
+        marked = bool(block.bold or block.number is not None or _NUMBERED.match(strip_markup(md)))
+        placed = marked or block.kind == "list_item" or family == "label"
         lines = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", md).split("\n", 1)
         if len(lines) == 2 and lines[1].strip():
             # "2) What is X?\n   It is ..." : a question line with its answer wrapped into the same block
             question = clean_question(lines[0])
-            if question.endswith("?") and self.shaped(question):
+            if question.endswith("?") and self.shaped(question, placed=placed):
                 rest = lines[1].strip()
                 return question, lines[0].strip(), rest, strip_markup(rest), family
         question = clean_question(block.text)
         labelled = self.cues.question_label.match(strip_markup(md).lstrip("#>-*+ "))
-        marked = bool(block.bold or block.number is not None or labelled or _NUMBERED.match(strip_markup(md)))
-        if self.shaped(question, marked):
+        if self.shaped(question, marked or bool(labelled), placed or bool(labelled)):
             return question, md, None, None, family
         words = question.split()
         if (
@@ -317,7 +341,13 @@ class _Walk:
         if cur is None:
             return True
         if cur.family == "heading":
-            return False
+            # a bold question after the heading question's answer is the next question of an accordion or a list
+            # under it ("### What is a Pod?" / text / "1. **What is a Service?**"), unless a lead-in announced it
+            last = cur.answer[-1] if cur.answer else None
+            return bool(
+                block.bold and block.depth == 0 and last is not None and last.kind != "heading"
+                and not last.text.rstrip().endswith((":", "："))
+            )
         if cur.family == "list" and block.depth > cur.depth:
             return False  # nested under the question item: answer text, even when it asks something
         if block.kind == "list_item":
@@ -333,7 +363,8 @@ class _Walk:
         if cur is None:
             return
         if self.cues.boilerplate.search(block.text) and block.depth == 0:
-            self.close()
+            if cur.has_answer:  # footer furniture ends the answer; chrome before it ("Asked 5 years ago") does not
+                self.close()
             self.reject(block.text, "boilerplate", block)
             return
         nested = cur.family == "list" and block.depth > cur.depth
@@ -364,7 +395,7 @@ class _Walk:
         q_col = next((i for i, (t, _) in enumerate(header) if _TABLE_Q_HEADER.search(t)), None)
         a_col = next((i for i, (t, _) in enumerate(header) if i != q_col and _TABLE_A_HEADER.search(t)), None)
         if q_col is None:
-            shaped = sum(self.shaped(clean_question(r[0][0])) for r in body if r)
+            shaped = sum(self.shaped(clean_question(r[0][0]), placed=True) for r in body if r)
             q_col = 0 if shaped >= max(1, 0.6 * len(body)) else None
         if q_col is None:
             self.attach(block)  # a table of facts: answer content
