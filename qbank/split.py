@@ -35,6 +35,7 @@ _INLINE_ANSWER = re.compile(
 )
 _NUMBERED = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[qQ]\s*)?\d{1,3}[.):]\s")
 _EMPHASIS_EDGE = re.compile(r"^[\s*_]+")
+_MD_LINK = re.compile(r"!?\[[^\[\]]*\]\([^()\s]*\)")
 _TABLE_Q_HEADER = re.compile(r"\b(questions?|q|prompts?)\b", re.IGNORECASE)
 _TABLE_A_HEADER = re.compile(r"\b(answers?|a|solutions?|explanations?|responses?)\b", re.IGNORECASE)
 
@@ -296,6 +297,8 @@ class _Walk:
     def candidate(self, block: Block) -> tuple[str, str, str | None, str | None, str] | None:
         """(question, question_md, inline answer md, inline answer text, family) when `block` opens a question."""
         md = block.markdown or block.text
+        if block.kind == "paragraph" and _only_links(md):
+            return None  # a row of badges or links ("[![Build](...)](...)") whatever its alt texts say
         family = "list" if block.kind == "list_item" else "bold" if block.bold else "plain"
         if block.kind == "paragraph" and self.cues.question_label.match(block.text) and not block.text.rstrip().endswith(":"):
             family = "label"
@@ -316,9 +319,10 @@ class _Walk:
         placed = marked or block.kind == "list_item" or family == "label"
         lines = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", md).split("\n", 1)
         if len(lines) == 2 and lines[1].strip():
-            # "2) What is X?\n   It is ..." : a question line with its answer wrapped into the same block
+            # "2) What is X?\n   It is ..." : a question line with its answer wrapped into the same block; a line
+            # ending without "?" or "." is a question wrapped over two lines
             question = clean_question(lines[0])
-            if question.endswith("?") and self.shaped(question, placed=placed):
+            if question.endswith(("?", ".")) and self.shaped(question, placed=placed):
                 rest = lines[1].strip()
                 return question, lines[0].strip(), rest, strip_markup(rest), family
         question = clean_question(block.text)
@@ -455,6 +459,14 @@ class _Walk:
             return
         self.attach(block)
 
+
+
+def _only_links(markdown: str) -> bool:
+    """True when `markdown` is nothing but links and images (badges nest an image inside a link)."""
+    rest, previous = markdown, None
+    while previous != rest:
+        previous, rest = rest, _MD_LINK.sub("", rest)
+    return bool(markdown.strip()) and not rest.strip()
 
 
 def _rule_name(block: Block, family: str) -> str:

@@ -3,12 +3,17 @@ bold questions after a heading question, Q&A-site chrome and sales lines ending 
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+
 import pytest
 
+from extractors import extract
 from qbank.clean import load_cues
-from qbank.records import Block, StructuredQA
+from qbank.records import RawDocument, StructuredQA
 from qbank.settings import SplitSettings
-from qbank.split import is_question_shaped
+from qbank.split import is_question_shaped, split
 from tests.test_split import H, LI, P, questions, reasons, run
 
 
@@ -87,3 +92,56 @@ def test_a_trailing_question_mark_needs_a_question_word_or_a_question_position(
     text: str, placed: bool, shaped: bool
 ) -> None:
     assert is_question_shaped(text, load_cues(), SplitSettings(), placed=placed) is shaped
+
+
+def test_badge_rows_and_clause_headings_are_not_questions() -> None:
+    items, rejected = run(
+        P("Build License: CC BY 4.0", "[![Build](https://img.example/ci.svg)](https://ci.example)\n"
+          "[![License: CC BY 4.0](https://img.example/l.svg)](LICENSE)"),
+        H("Q1: What is a goroutine?", 3), P("A function the runtime schedules onto OS threads."),
+        H("What I would do differently"), P("Sleep more."),
+    )
+    assert questions(items) == ["What is a goroutine?"]
+    assert "What I would do differently" in reasons(rejected)["heading"]
+
+
+def test_numbered_imperative_with_its_answer_wrapped_into_the_item() -> None:
+    items, _ = run(
+        LI("Explain the critical rendering path. [Hard] [Spotify] HTML to DOM, then layout and paint.",
+           "6) Explain the critical rendering path. [Hard] [Spotify]\n   HTML to DOM, then layout and paint.", number=6),
+        LI("Explain the difference between a process and a thread",
+           "7) Explain the difference between a process\n   and a thread", number=7),
+    )
+    assert questions(items) == ["Explain the critical rendering path.",
+                                "Explain the difference between a process and a thread"]
+    assert items[0].answer_markdown == "HTML to DOM, then layout and paint." and items[1].answer_markdown is None
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+
+
+def _page(name: str) -> list:
+    content = (FIXTURES / name).read_bytes()
+    raw = RawDocument(f"file:///{name}", hashlib.sha256(content).hexdigest(), "text/html", content,
+                      datetime.now(timezone.utc))
+    return split(extract(raw), SplitSettings())[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("faq_accordion.html", ["What is the virtual DOM?", "What does CSS specificity decide?",
+                             "How do you make a page accessible?", "What is event delegation?"]),
+     ("blog_post.html", ["What is a Pod?", "How does a Deployment differ from a StatefulSet?", "What is a Service?",
+                         "Explain liveness and readiness probes.", "What is an operator?"]),
+     ("qa_page.html", ["Why does my default list argument keep growing between calls?"])],
+)
+def test_extracted_pages_give_every_question_once_with_an_answer(name: str, expected: list[str]) -> None:
+    items = _page(name)
+    assert questions(items) == expected
+    assert all(i.answer_markdown for i in items)
+
+
+def test_qa_page_answer_is_the_answers_not_the_question_body_or_site_chrome() -> None:
+    answer = _page("qa_page.html")[0].answer_markdown
+    assert answer.startswith("Default values are evaluated once")
+    assert "Asked" not in answer and "Viewed" not in answer and "I wrote a helper" not in answer
