@@ -219,6 +219,10 @@ class _Walk:
             cur.answer.clear()  # "2 Answers": what came before was the question's own body
             self.reject(block.text, "boilerplate", block)
             return
+        if cur and not cur.has_answer and self.cues.answer_label.match(block.text):
+            # "Answer: Always by value" set as a heading (a short plain-text line) is the open question's answer
+            self.attach(replace(block, kind="paragraph", markdown=block.text, level=0))
+            return
         chrome = bool(self.cues.boilerplate.search(text))
         if chrome and cur and not cur.has_answer:
             self.reject(block.text, "boilerplate", block)  # page chrome between a question and its answer

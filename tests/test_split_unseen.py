@@ -145,3 +145,10 @@ def test_qa_page_answer_is_the_answers_not_the_question_body_or_site_chrome() ->
     answer = _page("qa_page.html")[0].answer_markdown
     assert answer.startswith("Default values are evaluated once")
     assert "Asked" not in answer and "Viewed" not in answer and "I wrote a helper" not in answer
+
+
+def test_an_answer_line_set_as_a_heading_is_the_open_questions_answer() -> None:
+    items, _ = run(P("Q1. Is Java pass by value?"), H("Answer: Always pass by value"),
+                   P("Q2. What is the JVM?"), H("Answer: TBD"))
+    assert [(i.question, i.answer_markdown) for i in items] == [
+        ("Is Java pass by value?", "Always pass by value"), ("What is the JVM?", None)]
