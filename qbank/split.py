@@ -4,7 +4,8 @@ The rules are about document structure and wording, never about one site:
 
 - a question is a block whose cleaned text is *question-shaped* (ends with "?", or opens with a question word
   or an imperative such as "Explain" / "Walk me through", see data/cues.yaml), or any item of a list announced
-  by a lead-in such as "Example Questions:";
+  by a lead-in such as "Example Questions:"; a line ending in "?" without a question word counts only where
+  questions stand (heading, list item, bold or numbered line) and never as a sales line ("Ready to practice?");
 - its answer is what follows until the next question of the same shape or a heading: blocks nested deeper
   than a question list item, paragraphs after it (always when they open with an answer label such as
   "Sample answer:"), or a heading question's whole section;
@@ -13,7 +14,9 @@ The rules are about document structure and wording, never about one site:
 - items after a "Follow-Up Points:" label go into the question's `follow_ups`;
 - sections about the interview itself (FAQ, questions to ask the interviewer), tables of contents,
   licence / contributing / references sections and page furniture contribute nothing;
-- a question that is only a link (a table of contents, a sidebar) never adds a second copy.
+- a question that is only a link (a table of contents, a sidebar) never adds a second copy;
+- page chrome between a question and its answer ("Asked 5 years ago", "Viewed 48k times") is dropped, and a
+  Q&A site's "2 Answers" heading means what came before it was the question's body.
 
 Every candidate dropped is returned as a `Rejected` with a snake_case reason.
 """
