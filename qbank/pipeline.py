@@ -14,11 +14,12 @@ from functools import lru_cache
 
 from extractors import extract
 from qbank.classify import classify
-from qbank.dedupe import dedupe, load_curation
+from qbank.dedupe import Curation, dedupe, load_curation
 from qbank.errors import SourceError
 from qbank.fetch import Fetcher, store_raw
 from qbank.normalize import to_questions
 from qbank.records import (
+    DedupeResult,
     Failure,
     KnownSource,
     NotModified,
@@ -85,11 +86,14 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     new = [q for q in questions if q.question_id not in known_ids]
 
     curation = load_curation(settings.data_dir / "curation.yaml")
-    dedupe_result = dedupe(new, still_there, settings.dedupe, curation)
-
+    if new or curation != Curation():  # curation is applied on every run, even one where nothing changed
+        dedupe_result = dedupe(new, still_there, settings.dedupe, curation)
+    else:
+        dedupe_result = DedupeResult(assignments=())
+    if not questions:  # an unchanged re-run: building the tagger would be most of its time
+        return store.load_run(run, results, questions, dedupe_result, (), ())
     tagger = _tagger(settings)
-    tags = tagger.tag(questions)
-    return store.load_run(run, results, questions, dedupe_result, tags, tagger.taxonomy_rows())
+    return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows())
 
 
 def _tagger(settings: Settings) -> Tagger:

@@ -209,7 +209,7 @@ class ClusterMerge:
 
 @dataclass(frozen=True, slots=True)
 class DedupeResult:
-    assignments: tuple[ClusterAssignment, ...]  # one per new question
+    assignments: tuple[ClusterAssignment, ...]  # one per new question, then one per stored question moved
     matches: tuple[Match, ...] = ()  # accepted pairs and rejected near misses
     merges: tuple[ClusterMerge, ...] = ()
     canonical: dict[str, str] = field(default_factory=dict)  # cluster_id -> canonical question_id, for every touched cluster

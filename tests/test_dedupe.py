@@ -153,3 +153,45 @@ def test_bad_curation_file_is_a_named_error(tmp_path: Path) -> None:
 def test_shipped_curation_file_loads() -> None:
     # The shipped file parses (a malformed edit raises CurationError) and starts with no overrides.
     assert load_curation(Path(__file__).resolve().parent.parent / "data" / "curation.yaml") == Curation()
+
+
+def test_cannot_link_splits_a_stored_cluster_keeping_its_founder() -> None:
+    # A reviewer finds a wrong merge in the bank and adds cannot_link: the next run takes the younger
+    # member out (it founds its own cluster) and the founder's cluster keeps its id.
+    old = questions("What is regularisation?", "Explain regularization.", "What is regularization?")
+    founder = old[1].question_id
+    cluster = cluster_id_for(founder)
+    existing = as_existing(old, {q.question_id: cluster for q in old})
+    existing.sort(key=lambda m: m.question_id != founder)
+    curation = Curation(cannot_link=((old[1].question_id, old[2].question_id),))
+    result = dedupe([], existing, SETTINGS, curation)
+    moved = {a.question_id: a for a in result.assignments}
+    assert set(moved) == {old[2].question_id}
+    assert moved[old[2].question_id].cluster_id != cluster
+    assert result.canonical[cluster] in {old[0].question_id, old[1].question_id}
+    assert result.canonical[moved[old[2].question_id].cluster_id] == old[2].question_id
+    # The next run with the split bank changes nothing more.
+    after = [m if m.question_id != old[2].question_id else
+             ExistingMember(m.question_id, moved[m.question_id].cluster_id, m.match_key, m.question, m.source_uri,
+                            m.has_answer) for m in existing]
+    assert dedupe([], after, SETTINGS, curation).assignments == ()
+
+
+def test_a_returning_founder_does_not_reuse_its_old_cluster_id() -> None:
+    # A cluster keeps the id its founder gave it after the founder left its source. If the founder comes
+    # back and matches nothing, the cluster it founds gets a fresh id instead of the stored one.
+    founder, other = questions("What is dropout?", "What is a data lake?")
+    taken = cluster_id_for(founder.question_id)
+    result = dedupe([founder], as_existing([other], {other.question_id: taken}), SETTINGS)
+    (placed,) = result.assignments
+    assert placed.reason == "new_cluster"
+    assert placed.cluster_id != taken and placed.cluster_id.startswith("c_")
+
+
+def test_curated_canonical_applies_to_a_cluster_this_run_does_not_touch() -> None:
+    old = questions("What is regularisation?", "Explain regularization.", answered=(0,))
+    cluster = "c_stored"
+    existing = as_existing(old, {q.question_id: cluster for q in old})
+    assert dedupe([], existing, SETTINGS).canonical == {}
+    result = dedupe([], existing, SETTINGS, Curation(canonical=("Explain regularization",)))
+    assert result.canonical == {cluster: old[1].question_id}

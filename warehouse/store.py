@@ -22,6 +22,7 @@ import pyarrow as pa
 from qbank.checks import run_checks
 from qbank.errors import QbankError, QueryError, SchemaVersionError, WarehouseBusy
 from qbank.records import (
+    ClusterAssignment,
     DedupeResult,
     ExistingMember,
     QAItem,
@@ -247,7 +248,7 @@ class Warehouse:
         with self.open(read_only=True) as con:
             rows = con.execute(
                 "SELECT question_id, cluster_id, match_key, question, source_uri, answer IS NOT NULL "
-                "FROM occurrences ORDER BY question_id"
+                "FROM occurrences ORDER BY first_run_id, question_id"  # oldest first: see qbank/dedupe/cluster.py
             ).fetchall()
         return [ExistingMember(*row) for row in rows]
 
@@ -334,6 +335,7 @@ class _Load:
             *self._bump_unchanged([r.source_uri for r in results if r.failure is None and r.unchanged]),
             *self._replace_sources(changed, questions, assignments),
         ]
+        self._move_stored(assignments, {q.question_id for q in questions})
         self._apply_clusters(dedupe)
         # questions the deduper scored again get their matches replaced; the others keep theirs
         rescored = sorted({m.question_id for m in dedupe.matches} | set(assignments))
@@ -435,6 +437,19 @@ class _Load:
             summaries.append(SourceSummary(uri, "ok", added=len(new_by_source[uri]) - kept, kept=kept,
                                            removed=len(old_by_source[uri] - new_by_source[uri])))  # fmt: skip
         return summaries
+
+    def _move_stored(self, assignments: dict[str, ClusterAssignment], loaded: set[str]) -> None:
+        """Stored questions the deduper moved to another cluster (a cannot_link split of a cluster); the
+        cluster they left is among the deduper's touched clusters, so its canonical is chosen again."""
+        moves = sorted((a.question_id, a.cluster_id, a.reason) for qid, a in assignments.items() if qid not in loaded)
+        for question_id, cluster_id, reason in moves:  # few: one per cannot_link pair that was together
+            moved = self.con.execute(
+                "UPDATE occurrences SET cluster_id = ?, cluster_reason = ? WHERE question_id = ? RETURNING 1",
+                [cluster_id, reason, question_id],
+            ).fetchall()
+            if not moved:
+                raise ValueError(f"moved question {question_id} is not in the warehouse")
+            self.touched_clusters.add(cluster_id)
 
     def _apply_clusters(self, dedupe: DedupeResult) -> None:
         """New clusters, merges, canonical choices; drop clusters left empty."""

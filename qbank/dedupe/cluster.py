@@ -8,8 +8,11 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
   1. joins the cluster of a `must_link` partner already placed (reason "must_link");
   2. joins the cluster of a question with the same match key (reason "exact_key");
   3. joins the best cluster whose *leader* it matches (reason "fuzzy:<rule>"); or
-  4. founds a new cluster `c_` + sha256(question_id)[:16] and becomes its leader (reason "new_cluster").
-  A cluster holding a `cannot_link` partner is never joined.
+  4. founds a new cluster `c_` + sha256(question_id)[:16] and becomes its leader (reason "new_cluster";
+     salted if a stored cluster already has that id).
+  A cluster holding a `cannot_link` partner is never joined. An existing cluster that holds a
+  `cannot_link` pair keeps its founder and older members; the other member of the pair is placed again
+  like a new question and returned in `assignments`, so the loader moves it.
 - No chaining: a question is compared with each candidate cluster's leader only (an existing cluster's
   canonical at the start of the run, or a new cluster's founder), never with an arbitrary member.
 - Candidates come from an inverted index over leaders keyed by their set of content words and each
@@ -112,6 +115,7 @@ class _Bank:
         self.where: dict[str, _Cluster] = {}  # question id -> cluster it was placed in
         self.matches: list[Match] = []
         self.merges: list[ClusterMerge] = []
+        self.ids: set[str] = set()  # every cluster id founded, absorbed ones included
 
     @staticmethod
     def block_keys(prof: Profile) -> tuple[str, list[tuple[str, str]]]:
@@ -133,9 +137,19 @@ class _Bank:
         """A partial key narrowed by the left-out word's first letter: same_word needs it to agree."""
         return key + "\x00" + left_out[:1]
 
+    def fresh_id(self, question_id: str) -> str:
+        """The id of a cluster this question founds; a salted hash if a stored cluster already has it
+        (its founder left the bank and came back, or was split off by a cannot_link)."""
+        cluster_id, n = cluster_id_for(question_id), 0
+        while cluster_id in self.ids:
+            n += 1
+            cluster_id = cluster_id_for(f"{question_id}#{n}")
+        return cluster_id
+
     def found(self, cluster_id: str, leader_id: str, leader: Profile) -> _Cluster:
         cluster = _Cluster(cluster_id, len(self.clusters), leader_id, leader)
         self.clusters.append(cluster)
+        self.ids.add(cluster_id)
         full, partial = self.block_keys(leader)
         self.full.setdefault(full, []).append(cluster)
         for key, left_out in partial:
@@ -211,7 +225,7 @@ class _Links:
         return any(self.forbids(m.question_id, b) for m in a.root().members)
 
 
-def _place_fuzzy(bank: _Bank, links: _Links, q: Question, prof: Profile) -> tuple[_Cluster | None, str]:
+def _place_fuzzy(bank: _Bank, links: _Links, qid: str, prof: Profile) -> tuple[_Cluster | None, str]:
     """Compare with candidate leaders, record matches and near misses, return the best accepted cluster."""
     settings = bank.settings
     candidates = bank.candidates(prof)
@@ -226,10 +240,10 @@ def _place_fuzzy(bank: _Bank, links: _Links, q: Question, prof: Profile) -> tupl
         cluster = candidates[idx]
         verdict = compare(prof, cluster.leader, settings, score)
         rule = verdict.rule
-        if verdict.accepted and links.forbids(q.question_id, cluster):
+        if verdict.accepted and links.forbids(qid, cluster):
             rule = "cannot_link"
         ok = verdict.accepted and rule != "cannot_link"
-        bank.matches.append(Match(q.question_id, cluster.leader_id, round(verdict.score, 2), SCORER, ok, rule))
+        bank.matches.append(Match(qid, cluster.leader_id, round(verdict.score, 2), SCORER, ok, rule))
         if ok:
             accepted.append((verdict.score, cluster, rule))
     if not accepted:
@@ -239,8 +253,25 @@ def _place_fuzzy(bank: _Bank, links: _Links, q: Question, prof: Profile) -> tupl
     for _, other, _ in accepted[1:]:
         if settings.merge_linked and not links.clash(best, other):
             if compare(best.root().leader, other.root().leader, settings).accepted:
-                best = bank.merge(best, other, f"linked_by:{q.question_id}")
+                best = bank.merge(best, other, f"linked_by:{qid}")
     return best.root(), f"fuzzy:{accepted[0][2]}"
+
+
+def _member(m: ExistingMember) -> _Member:
+    return _Member(m.question_id, m.question, m.has_answer, m.match_key)
+
+
+def _without_cannot_links(cluster_id: str, group: Sequence[ExistingMember], links: _Links) -> list[ExistingMember]:
+    """The members that stay in an existing cluster: its founder and the oldest first, skipping any member
+    with a cannot_link partner already kept."""
+    if not links.cannot:
+        return list(group)
+    ordered = sorted(group, key=lambda m: cluster_id_for(m.question_id) != cluster_id)  # stable: oldest next
+    kept: list[ExistingMember] = []
+    for m in ordered:
+        if not links.cannot.get(m.question_id, set()) & {k.question_id for k in kept}:
+            kept.append(m)
+    return [m for m in group if m in kept]
 
 
 def dedupe(
@@ -260,12 +291,19 @@ def dedupe(
         ids_by_key.setdefault(key, []).append(qid)
     links = _Links(curation, ids_by_key, set(new_profiles) | set(old_profiles))
 
-    # Existing clusters keep their ids and members; their leader is their canonical.
+    # Existing clusters keep their ids and members; their leader is their canonical. A member with a
+    # cannot_link partner in its cluster (a reviewer's fix of a wrong merge) leaves it and is placed again.
     grouped: dict[str, list[ExistingMember]] = {}
     for m in existing:
         grouped.setdefault(m.cluster_id, []).append(m)
+    evicted: list[tuple[_Member, Profile]] = []
+    split_from: set[str] = set()
     for cluster_id, group in grouped.items():
-        members = [_Member(m.question_id, m.question, m.has_answer, m.match_key) for m in group]
+        kept = _without_cannot_links(cluster_id, group, links)
+        evicted += [(_member(m), old_profiles[m.question_id]) for m in group if m not in kept]
+        if len(kept) < len(group):
+            split_from.add(cluster_id)
+        members = [_member(m) for m in kept]
         lead = min(members, key=lambda m: canonical_sort_key(m, links.canonical, settings))
         cluster = bank.found(cluster_id, lead.question_id, old_profiles[lead.question_id])
         for member in members:
@@ -273,25 +311,26 @@ def dedupe(
 
     # Most common form first (see module docstring); assignments are still returned in input order.
     form_count = Counter(p.text for p in chain(new_profiles.values(), old_profiles.values()))
-    order = sorted(new, key=lambda q: (-form_count[new_profiles[q.question_id].text], q.question_id))
+    placing = [(_Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key),
+                new_profiles[q.question_id]) for q in new]  # fmt: skip
+    placing.sort(key=lambda mp: (-form_count[mp[1].text], mp[0].question_id))
     reasons: dict[str, str] = {}
-    for q in order:
-        prof = new_profiles[q.question_id]
-        member = _Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key)
+    for member, prof in [*evicted, *placing]:
+        qid = member.question_id
         target, reason = None, ""
-        partners = [bank.where[p] for p in sorted(links.must.get(q.question_id, ())) if p in bank.where]
-        allowed = [c.root() for c in partners if not links.forbids(q.question_id, c)]
+        partners = [bank.where[p] for p in sorted(links.must.get(qid, ())) if p in bank.where]
+        allowed = [c.root() for c in partners if not links.forbids(qid, c)]
         if allowed:
             target, reason = allowed[0], "must_link"
-        elif (same := bank.by_key.get(q.match_key)) is not None and not links.forbids(q.question_id, same):
+        elif (same := bank.by_key.get(member.key)) is not None and not links.forbids(qid, same):
             target, reason = same.root(), "exact_key"
-            bank.matches.append(Match(q.question_id, target.leader_id, 100.0, "exact", True, "exact_key"))
+            bank.matches.append(Match(qid, target.leader_id, 100.0, "exact", True, "exact_key"))
         else:
-            target, reason = _place_fuzzy(bank, links, q, prof)
+            target, reason = _place_fuzzy(bank, links, qid, prof)
         if target is None:
-            target, reason = bank.found(cluster_id_for(q.question_id), q.question_id, prof), "new_cluster"
+            target, reason = bank.found(bank.fresh_id(qid), qid, prof), "new_cluster"
         bank.add(target, member)
-        reasons[q.question_id] = reason
+        reasons[qid] = reason
 
     # must_link pairs still apart (both were already in the bank, or cannot_link kept them apart above).
     for qid, partners in sorted(links.must.items()):
@@ -301,18 +340,20 @@ def dedupe(
                 if a is not b and not links.clash(a, b):
                     bank.merge(a, b, "must_link")
 
-    touched = {id(bank.where[q.question_id].root()): bank.where[q.question_id].root() for q in new}
-    by_id = {c.cluster_id: c for c in bank.clusters} if bank.merges else {}
-    for merge in bank.merges:
-        survivor = by_id[merge.into_id].root()
-        touched[id(survivor)] = survivor
+    # Touched: where new and moved questions went, merge survivors, clusters a member left, and clusters
+    # holding a curated canonical (a reviewer may name one for a cluster this run does not otherwise touch).
+    by_id = {c.cluster_id: c for c in bank.clusters}
+    placed = [bank.where[m.question_id] for m, _ in evicted] + [bank.where[q.question_id] for q in new]
+    placed += [by_id[merge.into_id] for merge in bank.merges] + [by_id[cid] for cid in split_from]
+    placed += [bank.where[qid] for qid in links.canonical if qid in bank.where]
+    touched = {id(c.root()): c.root() for c in placed}
     canonical = {
         c.cluster_id: min(c.members, key=lambda m: canonical_sort_key(m, links.canonical, settings)).question_id
         for c in touched.values()
     }
     assignments = tuple(
-        ClusterAssignment(q.question_id, bank.where[q.question_id].root().cluster_id, reasons[q.question_id])
-        for q in new
+        ClusterAssignment(qid, bank.where[qid].root().cluster_id, reasons[qid])
+        for qid in [*(q.question_id for q in new), *(m.question_id for m, _ in evicted)]
     )
     return DedupeResult(assignments=assignments, matches=tuple(bank.matches), merges=tuple(bank.merges), canonical=canonical)
 
