@@ -103,7 +103,7 @@ def test_bank_order_and_csv_flattening(wh: Warehouse, tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     assert rows[0]["question"] == "What is overfitting?"  # most sources first
     [transformer] = [r for r in rows if r["question"] == "What is a transformer?"]
-    assert transformer["topics"] == "deep-learning|nlp"
+    assert transformer["topics"] == "deep_learning|nlp"
     assert json.loads(transformer["variants"])[0]["source_uri"] == ML
 
 
@@ -129,7 +129,7 @@ def test_filters_select_clusters(wh: Warehouse, tmp_path: Path) -> None:
     assert bank_questions(wh, tmp_path, ExportFilters(min_sources=2)) == ["What is overfitting?"]
     assert bank_questions(wh, tmp_path, ExportFilters(kind="coding")) == ["Reverse a linked list in place."]
     assert bank_questions(wh, tmp_path, ExportFilters(level="advanced")) == ["What is a transformer?"]
-    # a parent topic includes its children (deep-learning and nlp are children of ml)
+    # a parent topic includes its children (deep_learning and nlp are children of ml)
     assert bank_questions(wh, tmp_path, ExportFilters(topic="ml")) == [
         "Explain the bias-variance tradeoff.", "How does dropout work?", "What is a transformer?",
         "What is overfitting?",

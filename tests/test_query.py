@@ -128,3 +128,16 @@ def test_docs_example_queries_run_and_return_rows(wh: Warehouse) -> None:
     for sql in examples:
         columns, rows = wh.query(sql)
         assert rows, sql
+
+
+def test_readme_example_queries_run(wh: Warehouse) -> None:
+    readme = DOC.parent.parent / "README.md"
+    (block,) = re.findall(r"```sql\n(.*?)```", readme.read_text(), flags=re.S)
+    statements = [s.strip() for s in re.sub(r"--[^\n]*", "", block).split(";") if s.strip()]
+    assert len(statements) == 5
+    answered = 0
+    for sql in statements:
+        columns, rows = wh.query(sql)
+        assert columns, sql
+        answered += bool(rows)
+    assert answered == 4  # all but the behavioral-for-juniors query find rows in this fixture

@@ -32,7 +32,7 @@ Entry = tuple[str, str | None, str, str | None, tuple[str, ...]]  # question, an
 
 TAXONOMY = (
     TopicRow("ml", "Machine learning", "Models that learn from data"),
-    TopicRow("deep-learning", "Deep learning", "Neural networks", parent="ml"),
+    TopicRow("deep_learning", "Deep learning", "Neural networks", parent="ml"),
     TopicRow("nlp", "Natural language processing", "Text and language models", parent="ml"),
     TopicRow("teamwork", "Teamwork", "Working with others"),
 )
@@ -42,13 +42,13 @@ CORPUS: dict[str, list[Entry]] = {
         ("What is overfitting?", "The model memorises **noise** in the training set.", "technical", "beginner", ("ml",)),
         ("Explain the bias-variance tradeoff.", "Simpler models underfit; complex ones overfit.", "technical",
          "intermediate", ("ml",)),
-        ("What is a transformer?", None, "technical", "advanced", ("deep-learning", "nlp")),
+        ("What is a transformer?", None, "technical", "advanced", ("deep_learning", "nlp")),
     ],
     "https://example.com/interview/deep-learning": [
         ("What is overfitting?", "Fitting the training data too closely to generalise.", "technical", "beginner",
          ("ml",)),
         ("How does dropout work?", "It zeroes random activations during training.", "technical", "intermediate",
-         ("deep-learning",)),
+         ("deep_learning",)),
         ("Reverse a linked list in place.", "Walk the list, flipping each `next` pointer.", "coding",
          "intermediate", ()),
     ],
