@@ -138,18 +138,33 @@ def match_key(text: str, words: Wording | None = None) -> str:
     return match_keys([text], words)[0]
 
 
-def question_id(source_uri: str, key: str, repeat: int = 1) -> str:
-    """`q_` + 16 hex of sha256(source_uri + "\\n" + key); the n-th repeat of a key in a source gets `-n`."""
-    digest = hashlib.sha256(f"{source_uri}\n{key}".encode()).hexdigest()[:16]
+def id_text(question: str) -> str:
+    """The part of a question its id is made from: NFKC, lowercase, words and numbers only.
+
+    Deliberately not the match key: filler lists, synonyms and lemmas get better from release to release,
+    and a question's id must not change with them. Punctuation, case and spacing edits keep the id.
+    """
+    return " ".join(_TOKEN.findall(unicodedata.normalize("NFKC", question).lower()))
+
+
+def question_id(source_uri: str, text: str, repeat: int = 1) -> str:
+    """`q_` + 16 hex of sha256(source_uri + "\\n" + id_text(text)); the n-th repeat in a source gets `-n`."""
+    digest = hashlib.sha256(f"{source_uri}\n{id_text(text)}".encode()).hexdigest()[:16]
     return f"q_{digest}" if repeat == 1 else f"q_{digest}-{repeat}"
 
 
-def to_questions(items: Sequence[QAItem], words: Wording | None = None) -> list[Question]:
-    """Questions with stable ids, in the order given (repeats numbered in that order within a source)."""
-    keys = match_keys([item.question for item in items], words)
+def question_ids(rows: Iterable[tuple[str, str]]) -> list[str]:
+    """Ids for (source_uri, question) rows in document order (repeats numbered in that order per source)."""
     seen: dict[tuple[str, str], int] = {}
-    questions: list[Question] = []
-    for item, key in zip(items, keys, strict=True):
-        n = seen[(item.source_uri, key)] = seen.get((item.source_uri, key), 0) + 1
-        questions.append(Question(question_id=question_id(item.source_uri, key, n), item=item, match_key=key))
-    return questions
+    ids: list[str] = []
+    for source_uri, question in rows:
+        n = seen[(source_uri, id_text(question))] = seen.get((source_uri, id_text(question)), 0) + 1
+        ids.append(question_id(source_uri, question, n))
+    return ids
+
+
+def to_questions(items: Sequence[QAItem], words: Wording | None = None) -> list[Question]:
+    """Questions with stable ids and match keys, in the order given."""
+    keys = match_keys([item.question for item in items], words)
+    ids = question_ids((item.source_uri, item.question) for item in items)
+    return [Question(question_id=qid, item=item, match_key=key) for item, qid, key in zip(items, ids, keys, strict=True)]

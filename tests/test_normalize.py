@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from qbank.normalize import match_key, match_keys, question_id, to_questions
+from pathlib import Path
+
+from qbank.normalize import Wording, match_key, match_keys, question_id, to_questions
 from qbank.records import QAItem
 
 
@@ -47,10 +49,22 @@ def test_batch_equals_single() -> None:
 
 
 def test_question_ids_are_stable_and_number_repeats_within_a_source() -> None:
-    items = [item("What is bagging?"), item("Explain bagging.", position=1), item("What is bagging?", "b.md")]
+    items = [item("What is bagging?"), item("what is BAGGING", position=1), item("Explain bagging.", position=2),
+             item("What is bagging?", "b.md")]
     first, again = to_questions(items), to_questions(items)
     assert [q.question_id for q in first] == [q.question_id for q in again]
     ids = [q.question_id for q in first]
-    assert ids[0] == question_id("https://example.org/a", match_key("What is bagging?"))
-    assert ids[1] == ids[0] + "-2"
-    assert ids[2].startswith("q_") and ids[2] != ids[0] and len(ids[2]) == 18
+    assert ids[0] == question_id("https://example.org/a", "What is bagging?")
+    assert ids[1] == ids[0] + "-2"  # case and punctuation do not make another question
+    assert ids[2] not in (ids[0], ids[1]) and first[2].match_key == first[0].match_key
+    assert ids[3].startswith("q_") and ids[3] != ids[0] and len(ids[3]) == 18
+
+
+def test_question_ids_do_not_depend_on_the_wording_lists(tmp_path: Path) -> None:
+    # A better filler list changes match keys, never ids: apps keep their references across releases.
+    bare = tmp_path / "filler.yaml"
+    bare.write_text("filler: []\nframes: []\nstopwords: []\n", encoding="utf-8")
+    items = [item("Can you briefly explain bagging?")]
+    default, other = to_questions(items), to_questions(items, Wording.load(bare))
+    assert default[0].match_key != other[0].match_key
+    assert default[0].question_id == other[0].question_id

@@ -15,6 +15,7 @@ from qbank.errors import SchemaVersionError, WarehouseBusy
 from qbank.records import ClusterMerge, DedupeResult
 from tests import warehouse_records as w
 from warehouse import store
+from qbank.normalize import question_id
 from warehouse.store import Warehouse
 
 ML = "/data/articles/ml-basics.md"
@@ -72,8 +73,29 @@ def test_version_1_warehouse_is_migrated_with_its_rows(tmp_path: Path) -> None:
     assert rows(wh, "SELECT question, topics, source_count FROM bank") == [("What is a tensor?", ["ml"], 1)]
     assert rows(wh, "SELECT topic, label, cluster_count FROM topics") == [("ml", "Machine learning", 1)]
     assert rows(wh, "SELECT questions_kept, sources_skipped FROM runs") == [(0, 0)]
+    # v3: the question's id is made from its words; its topics and its cluster's canonical follow it
+    new_id = question_id("/a.md", "What is a tensor?")
+    assert rows(wh, "SELECT question_id FROM questions") == [(new_id,)]
+    assert rows(wh, "SELECT canonical_question_id, topics FROM bank") == [(new_id, ["ml"])]
     w.load(wh, 2)  # and it loads like a fresh one
     assert rows(wh, "SELECT count(*) FROM questions") == [(8,)]
+
+
+def test_version_2_question_ids_are_rewritten_everywhere(tmp_path: Path) -> None:
+    # v2 made ids from the match key; v3 from the question's words. Every table that names a question follows.
+    wh = Warehouse(tmp_path / "v2.duckdb")
+    w.load(wh, 1)
+    tables = {"bank": "SELECT * FROM bank ORDER BY cluster_id", "tags": "SELECT * FROM question_topics ORDER BY ALL",
+              "matches": "SELECT * FROM matches ORDER BY ALL", "questions": "SELECT * FROM questions ORDER BY ALL"}
+    before = {name: rows(wh, sql) for name, sql in tables.items()}
+    con = duckdb.connect(str(wh.path))
+    for table, column in (("occurrences", "question_id"), ("question_topics", "question_id"), ("matches", "question_id"),
+                          ("matches", "other_id"), ("clusters", "canonical_question_id")):
+        con.execute(f"UPDATE {table} SET {column} = 'q_old' || {column}")
+    con.execute("UPDATE schema_info SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    assert {name: rows(Warehouse(wh.path), sql) for name, sql in tables.items()} == before
+    assert before["matches"] and before["tags"]
 
 
 def test_newer_warehouse_is_refused(tmp_path: Path) -> None:

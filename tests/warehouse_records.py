@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 
+from qbank.normalize import question_id
 from qbank.records import (
     ClusterAssignment,
     DedupeResult,
@@ -62,10 +63,6 @@ def match_key(text: str) -> str:
     return " ".join(text.lower().rstrip("?.").split())
 
 
-def question_id(uri: str, key: str) -> str:
-    return "q_" + hashlib.sha256(f"{uri}\n{key}".encode()).hexdigest()[:16]
-
-
 def cluster_id(founder: str) -> str:
     return "c_" + hashlib.sha256(founder.encode()).hexdigest()[:16]
 
@@ -84,7 +81,7 @@ def source_result(uri: str, entries: Sequence[Entry], version: str = "v1") -> tu
         for i, (q, answer, kind, level, _) in enumerate(entries)
     )
     rejected = (Rejected(uri, "Table of contents", "heading", None, 0),)
-    questions = [Question(question_id(uri, match_key(it.question)), it, match_key(it.question)) for it in items]
+    questions = [Question(question_id(uri, it.question), it, match_key(it.question)) for it in items]
     return SourceResult(uri, raw, doc, items, rejected), questions
 
 

@@ -224,4 +224,4 @@ JOIN occurrences q ON q.question_id = m.question_id
 LEFT JOIN occurrences other ON other.question_id = m.other_id
 WHERE NOT m.accepted;
 
-INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '2');
+INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '3');

@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from qbank.checks import run_checks
 from qbank.errors import QbankError, QueryError, SchemaVersionError, WarehouseBusy
+from qbank.normalize import question_ids
 from qbank.records import (
     ClusterAssignment,
     DedupeResult,
@@ -38,15 +39,42 @@ from qbank.records import (
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 
-# Step N brings a version N-1 warehouse to version N. Views are dropped before the steps and re-created
-# from schema.sql after them, so steps only change tables.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+
+
+def _rekey_question_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """v3: question ids come from the question's words (qbank.normalize.id_text), no longer its match key."""
+    rows = con.execute(
+        "SELECT question_id, source_uri, question FROM occurrences ORDER BY source_uri, position, question_id"
+    ).fetchall()
+    new_ids = question_ids((uri, question) for _, uri, question in rows)
+    mapping = [(old, new) for (old, _, _), new in zip(rows, new_ids, strict=True) if old != new]
+    if not mapping:
+        return
+    with _rows(con, ("old_id", "new_id"), mapping) as relation:
+        con.execute(f"CREATE TEMP TABLE _qbank_ids AS SELECT * FROM {relation}")
+    for table in ("occurrences", "question_topics"):  # question_id is (part of) the key: rewrite the rows
+        con.execute(
+            f"CREATE TEMP TABLE _qbank_copy AS SELECT t.* REPLACE (coalesce(m.new_id, t.question_id) AS question_id) "
+            f"FROM {table} t LEFT JOIN _qbank_ids m ON m.old_id = t.question_id"
+        )
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} SELECT * FROM _qbank_copy")
+        con.execute("DROP TABLE _qbank_copy")
+    for table, column in (("matches", "question_id"), ("matches", "other_id"), ("clusters", "canonical_question_id")):
+        con.execute(f"UPDATE {table} SET {column} = m.new_id FROM _qbank_ids m WHERE {table}.{column} = m.old_id")
+    con.execute("DROP TABLE _qbank_ids")
+
+
+# Step N brings a version N-1 warehouse to version N: SQL statements, or functions of the connection.
+# Views are dropped before the steps and re-created from schema.sql after them, so steps only change tables.
+MIGRATIONS: dict[int, tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...]] = {
     2: (
         "ALTER TABLE topics RENAME TO taxonomy",  # the name `topics` is now the view users query
         "ALTER TABLE runs ADD COLUMN sources_skipped INTEGER DEFAULT 0",
         "ALTER TABLE runs ADD COLUMN questions_kept INTEGER DEFAULT 0",
         "ALTER TABLE runs ADD COLUMN questions_total INTEGER DEFAULT 0",
     ),
+    3: (_rekey_question_ids,),
 }
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<proc>.+?) \(PID (?P<pid>\d+)\)")
@@ -121,7 +149,10 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int | None) -> None:
                 con.execute(f'DROP VIEW "{view}"')
             for step in range(version + 1, current_schema_version() + 1):
                 for statement in MIGRATIONS[step]:
-                    con.execute(statement)
+                    if callable(statement):
+                        statement(con)
+                    else:
+                        con.execute(statement)
         con.execute(schema_sql())
 
 
