@@ -110,7 +110,14 @@ def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
     """Match keys for many texts; repeated texts and tokens are computed once."""
     words = words or wording()
     table = _lemma_table()
-    lemma_cache: dict[str, str] = {}
+    lemma_cache: dict[str, tuple[str, ...]] = {}
+
+    def lemmas(part: str) -> tuple[str, ...]:
+        lemma = table.get(part, part)
+        # A synonym listed by its base form also covers its inflections: "avoided" -> "avoid" -> "prevent".
+        synonym = words.abbreviations.get(lemma) if lemma != part else None
+        return tuple(table.get(p, p) for p in synonym.split()) if synonym else (lemma,)
+
     key_cache: dict[str, str] = {}
     keys: list[str] = []
     for text in texts:
@@ -123,11 +130,10 @@ def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
                     continue
                 expanded = words.abbreviations.get(token)
                 for part in (expanded.split() if expanded else (token,)):
-                    lemma = lemma_cache.get(part)
-                    if lemma is None:
-                        lemma = lemma_cache[part] = table.get(part, part)
-                    if lemma not in words.stopwords:
-                        out.append(lemma)
+                    found = lemma_cache.get(part)
+                    if found is None:
+                        found = lemma_cache[part] = lemmas(part)
+                    out.extend(lemma for lemma in found if lemma not in words.stopwords)
             key = key_cache[text] = " ".join(out) or surface_key(text, words)
         keys.append(key)
     return keys

@@ -68,3 +68,9 @@ def test_question_ids_do_not_depend_on_the_wording_lists(tmp_path: Path) -> None
     default, other = to_questions(items), to_questions(items, Wording.load(bare))
     assert default[0].match_key != other[0].match_key
     assert default[0].question_id == other[0].question_id
+
+
+def test_a_synonym_covers_its_inflections() -> None:
+    # data/filler.yaml lists "avoid: prevent"; "avoided" reaches it through its lemma.
+    assert match_key("Explain overfitting. How can it be avoided?") == match_key("What is overfitting and how can you prevent it?")
+    assert match_key("How do you tackle it with teammates?") == match_key("How do you handle it with colleagues?")
