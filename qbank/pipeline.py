@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -17,7 +17,7 @@ from qbank.classify import classify
 from qbank.dedupe import Curation, dedupe, load_curation
 from qbank.errors import SourceError
 from qbank.fetch import Fetcher, store_raw
-from qbank.normalize import to_questions
+from qbank.normalize import match_keys, to_questions
 from qbank.records import (
     DedupeResult,
     Failure,
@@ -87,6 +87,9 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
 
     curation = load_curation(settings.data_dir / "curation.yaml")
     if new or curation != Curation():  # curation is applied on every run, even one where nothing changed
+        # Stored keys are those of the release that loaded them; compare with today's wording lists.
+        fresh = match_keys([m.question for m in still_there])
+        still_there = [m if m.match_key == k else replace(m, match_key=k) for m, k in zip(still_there, fresh, strict=True)]
         dedupe_result = dedupe(new, still_there, settings.dedupe, curation)
     else:
         dedupe_result = DedupeResult(assignments=())
