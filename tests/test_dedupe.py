@@ -8,6 +8,7 @@ import pytest
 
 from qbank.dedupe import Curation, CurationError, cluster_id_for, compare, dedupe, load_curation, profile
 from qbank.dedupe.cluster import weak_lemmas
+from qbank.dedupe.verify import same_word
 from qbank.normalize import match_key, to_questions
 from qbank.records import ExistingMember, QAItem, Question
 from qbank.settings import DedupeSettings
@@ -195,3 +196,19 @@ def test_curated_canonical_applies_to_a_cluster_this_run_does_not_touch() -> Non
     assert dedupe([], existing, SETTINGS).canonical == {}
     result = dedupe([], existing, SETTINGS, Curation(canonical=("Explain regularization",)))
     assert result.canonical == {cluster: old[1].question_id}
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("transfer", "transformer", False),  # a shared prefix with a rest that is no ending: two words
+    ("normalization", "normalize", True),
+    ("classifier", "classification", True),
+    ("importance", "important", True),
+    ("regularisation", "regularization", True),  # a typo
+])
+def test_same_word_tells_inflections_from_other_words(a: str, b: str, same: bool) -> None:
+    assert same_word(a, b, SETTINGS) is same
+
+
+def test_transfer_learning_is_not_the_transformer_architecture() -> None:
+    assert not verdict("What is transfer learning? When would you use it?",
+                       "Can you explain the working of the Transformer architecture?").accepted

@@ -3,8 +3,9 @@
 Rules (docs/ARCHITECTURE.md, "Ids"):
 
 - New questions are placed most common content words first (count over this run's and the bank's
-  questions), then by question id: the usual spelling founds a cluster and its typo'd variants join it,
-  rather than a typo becoming the leader others must match. Each one, in this order of precedence:
+  questions), then in document order (source, position): the usual spelling founds a cluster and its
+  typo'd variants join it, rather than a typo becoming the leader others must match. Each one, in this
+  order of precedence:
   1. joins the cluster of a `must_link` partner already placed (reason "must_link");
   2. joins the cluster of a question with the same match key (reason "exact_key");
   3. joins the best cluster whose *leader* it matches (reason "fuzzy:<rule>"); or
@@ -311,9 +312,10 @@ def dedupe(
 
     # Most common form first (see module docstring); assignments are still returned in input order.
     form_count = Counter(p.text for p in chain(new_profiles.values(), old_profiles.values()))
+    ordered = sorted(new, key=lambda q: (-form_count[new_profiles[q.question_id].text], q.item.source_uri,
+                                         q.item.position, q.question_id))  # fmt: skip
     placing = [(_Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key),
-                new_profiles[q.question_id]) for q in new]  # fmt: skip
-    placing.sort(key=lambda mp: (-form_count[mp[1].text], mp[0].question_id))
+                new_profiles[q.question_id]) for q in ordered]  # fmt: skip
     reasons: dict[str, str] = {}
     for member, prof in [*evicted, *placing]:
         qid = member.question_id

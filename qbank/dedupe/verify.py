@@ -27,6 +27,15 @@ from qbank.settings import DedupeSettings
 
 SCORER = "token_set_ratio"
 
+# What is left of two inflected forms after their common prefix: English grammar, not a tunable.
+_ENDINGS = frozenset({
+    "", "e", "s", "es", "d", "ed", "ing", "er", "ers", "y", "ies", "ied", "ly", "al", "ally", "ic", "ical",
+    "ion", "ions", "ation", "ations", "ize", "ise", "izes", "ises", "ized", "ised", "izing", "ising",
+    "ization", "isation", "ity", "ities", "ness", "ment", "ments", "t", "ce", "nt", "nce", "ncy", "ive",
+    "ate", "ated", "ates", "ating", "or", "ors", "ist", "ists", "ism", "ous", "ful", "ance", "ence", "ant",
+    "ent", "cation", "cations", "ication", "ications", "ier", "iers", "ify", "ified", "ifies",
+})  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Profile:
@@ -59,8 +68,10 @@ def same_word(a: str, b: str, settings: DedupeSettings) -> bool:
     # "learning"/"learn" are inflections; "supervised"/"unsupervised" fail the first-letter test above.
     if a.startswith(b) or b.startswith(a):
         return True
-    # Inflections differ in the last letters only: "normalization"/"normalize", "important"/"importance".
-    if len(os.path.commonprefix([a, b])) >= max(settings.min_typo_word_len, min(len(a), len(b)) - 2):
+    # Inflections differ in an ending only: "normalization"/"normalize", "important"/"importance"; but
+    # "transfer"/"transformer" share as long a prefix and are two words, so the rests must be endings.
+    stem = len(os.path.commonprefix([a, b]))
+    if stem >= max(settings.min_typo_word_len, min(len(a), len(b)) - 2) and {a[stem:], b[stem:]} <= _ENDINGS:
         return True
     return fuzz.ratio(a, b) >= settings.word_typo_ratio
 
