@@ -45,6 +45,8 @@ def clusters_of(result) -> dict[str, str]:
     ("What is a CNN?", "Describe convolutional neural networks."),
     ("What is recall?", "Explain recall as a metric."),  # trailing context, modifies nothing
     ("Where do you see yourself in five years?", "Where do you see yourself in 5 years?"),
+    ("What is the bias-variance trade-off?", "Explain the bias-variance tradeoff"),  # closed compound
+    ("How do you split a dataset?", "How do you split a data set?"),
 ])
 def test_paraphrases_match(a: str, b: str) -> None:
     assert verdict(a, b).accepted

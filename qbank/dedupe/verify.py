@@ -86,7 +86,19 @@ def unmatched_words(a: Profile, b: Profile, settings: DedupeSettings) -> tuple[l
             only_a.append(word)
         else:
             only_b.remove(twin)
+    _drop_compounds(only_a, only_b, b.tokens)
+    _drop_compounds(only_b, only_a, a.tokens)
     return only_a, only_b
+
+
+def _drop_compounds(words: list[str], other: list[str], other_tokens: tuple[str, ...]) -> None:
+    """A closed compound is its two open words: "tradeoff" is "trade off", "dataset" is "data set"."""
+    pairs = {x + y: (x, y) for x, y in zip(other_tokens, other_tokens[1:])}
+    for word in [w for w in words if w in pairs]:
+        words.remove(word)
+        for part in pairs[word]:
+            if part in other:
+                other.remove(part)
 
 
 def compare(a: Profile, b: Profile, settings: DedupeSettings, score: float | None = None) -> Verdict:
