@@ -10,7 +10,8 @@ its per-token Python (which, with the tokenizer, was the whole cost: ~2,000 vs ~
 
 Scoring, per topic: every distinct term found in the question counts 1 (a taxonomy `weak` term counts
 `weak_weight`); terms in the answer count `answer_weight`, terms in the section heading `section_weight`.
-A topic is tagged when its score reaches `min_score`. When no topic does, the best-scoring topics with any
+A topic is tagged when its score reaches `min_score`; a topic named only by the section heading is not
+added to a question whose own text names a topic. When no topic does, the best-scoring topics with any
 evidence are kept (unless more than `max_fallback_topics` tie), so that a question with only generic
 words still gets its most likely topic.
 A tagged child topic implies its parent.
@@ -211,6 +212,10 @@ class Tagger:
                 if any(w == 1.0 for w in terms.values()):
                     strong.add(topic)
         chosen = {t: v for t, v in scores.items() if v >= s.min_score}
+        if q_ev:
+            # The section heading says what a page is about, not each question: a question that names a topic
+            # of its own does not take the section's too ("How are CNNs used in vision?" under "NLP").
+            chosen = {t: v for t, v in chosen.items() if t in q_ev or t in a_ev}
         if strong & chosen.keys():
             # Generic words ("AI model") do not add a topic next to one that has a real term.
             chosen = {t: v for t, v in chosen.items() if t in strong}

@@ -97,6 +97,9 @@ def test_section_is_weak_evidence(tagger: Tagger) -> None:
     # Alone it decides a question with no term of its own; it does not add a topic to one that has terms.
     assert "nlp" in topics(tagger, "How would you handle sarcasm?", section="Natural Language Processing")
     assert "nlp" not in topics(tagger, "What is a random forest?", section="Natural Language Processing")
+    # a question naming its own topic does not take the section's, even when the heading names it twice
+    cnn = topics(tagger, "How are CNNs used in computer vision?", section="Natural Language Processing (NLP)")
+    assert "computer_vision" in cnn and "nlp" not in cnn
 
 
 def test_generic_words_give_way_to_real_terms(tagger: Tagger) -> None:
