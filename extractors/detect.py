@@ -14,6 +14,7 @@ from qbank.records import RawDocument
 FORMATS = ("html", "markdown", "text", "rst", "ipynb")
 
 _SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText and Jupyter notebooks"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below space, except tab, newline, form feed, return
 _MAX_CONTROL_RATIO = 0.02  # real text has next to no control characters besides tab/newline
 
 _BY_MEDIA_TYPE = {
@@ -66,7 +67,7 @@ def _checked(text: str) -> str:
         raise SourceError("empty document: the source has only whitespace")
     if text.count("\ufffd") / len(text) > _MAX_CONTROL_RATIO:
         raise SourceError("undecodable text: the bytes do not match their encoding; save it as UTF-8")
-    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    control = len(_CONTROL.findall(text))
     if control / len(text) > _MAX_CONTROL_RATIO:
         raise SourceError(f"binary content ({control} control characters); {_SUPPORTED}")
     return text

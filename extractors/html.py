@@ -233,7 +233,11 @@ def _main_element(soup: BeautifulSoup) -> Tag:
 
 def html_to_markdown(html: str) -> str:
     """Main content of an HTML page as Markdown."""
-    soup = BeautifulSoup(html, "lxml")
+    return _main_markdown(BeautifulSoup(html, "lxml"))
+
+
+def _main_markdown(soup: BeautifulSoup) -> str:
+    """Main content of a parsed page as Markdown; cleans `soup` in place."""
     _code_blocks_stay_blocks(soup)
     _rescue_collapsed(soup)
     _drop_chrome(soup)
@@ -256,7 +260,7 @@ def soup_to_markdown(node: Tag) -> str:
 
 def extract_html(raw: RawDocument, text: str) -> StructuredDoc:
     """HTML page (decoded) -> StructuredDoc, with schema.org Q/A the page declares."""
-    original = BeautifulSoup(text, "lxml")
-    blocks = parse_markdown(html_to_markdown(text))
-    title = _title(original)
-    return build_doc(raw, "html", title, blocks, _metadata(original), extract_structured_qa(text, raw.source_uri))
+    soup = BeautifulSoup(text, "lxml")  # parsed once: title and metadata are read before cleaning changes it
+    title, metadata = _title(soup), _metadata(soup)
+    blocks = parse_markdown(_main_markdown(soup))
+    return build_doc(raw, "html", title, blocks, metadata, extract_structured_qa(text, raw.source_uri))

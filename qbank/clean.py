@@ -115,6 +115,7 @@ def _strip_symbols(text: str) -> str:
     return text[start:end]
 
 
+@lru_cache(maxsize=1 << 16)  # the splitter asks about the same block text several times
 def strip_markup(text: str) -> str:
     """Remove Markdown/HTML inline markup (links keep their text), NFKC-normalise, drop zero-width chars."""
     text = unicodedata.normalize("NFKC", text)
@@ -128,6 +129,7 @@ def strip_markup(text: str) -> str:
     return text.translate(_ZERO_WIDTH)
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_question(text: str) -> str:
     """The question as the bank keeps it: no numbering, markers, emphasis, links, trailing tags or emoji."""
     cues = load_cues()

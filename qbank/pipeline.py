@@ -52,17 +52,20 @@ def process_source(uri: str, settings: Settings, known: KnownSource | None = Non
     if isinstance(fetched, NotModified):
         return SourceResult(uri, None, unchanged=True)
     if known is not None and known.status == "ok" and known.sha256 == fetched.sha256:
-        return SourceResult(uri, fetched, unchanged=True)
+        return SourceResult(uri, replace(fetched, content=b""), unchanged=True)
 
     raw = store_raw(fetched, settings.raw_dir)
     try:
         doc = extract(raw)
     except SourceError as error:
-        return SourceResult(uri, raw, failure=Failure(uri, "extract", str(error)))
+        return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
     # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
     # its rejected candidates show why.
     items, rejected = split(doc, settings.split)
-    return SourceResult(uri, raw, doc, tuple(classify(items, doc)), tuple(rejected))
+    items = tuple(classify(items, doc))
+    # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
+    # leaving them here keeps what crosses from a worker to the loader small.
+    return SourceResult(uri, replace(raw, content=b""), replace(doc, blocks=()), items, tuple(rejected))
 
 
 def new_run(settings: Settings) -> RunInfo:
@@ -76,6 +79,10 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     store = Warehouse(settings.warehouse)
     changed = [r for r in results if r.failure is None and not r.unchanged]
     questions = to_questions([item for r in changed for item in r.items])
+    curation = load_curation(settings.data_dir / "curation.yaml")
+    if not changed and curation == Curation():
+        # An unchanged re-run: reading the bank, deduping and building the tagger would be all of its time.
+        return store.load_run(run, results, questions, DedupeResult(assignments=()), (), ())
 
     changed_uris = {r.source_uri for r in changed}
     current_ids = {q.question_id for q in questions}
@@ -84,8 +91,6 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     still_there = [m for m in existing if m.source_uri not in changed_uris or m.question_id in current_ids]
     known_ids = {m.question_id for m in still_there}
     new = [q for q in questions if q.question_id not in known_ids]
-
-    curation = load_curation(settings.data_dir / "curation.yaml")
     if new or curation != Curation():  # curation is applied on every run, even one where nothing changed
         # Stored keys are those of the release that loaded them; compare with today's wording lists.
         fresh = match_keys([m.question for m in still_there])
@@ -93,7 +98,7 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
         dedupe_result = dedupe(new, still_there, settings.dedupe, curation)
     else:
         dedupe_result = DedupeResult(assignments=())
-    if not questions:  # an unchanged re-run: building the tagger would be most of its time
+    if not questions:
         return store.load_run(run, results, questions, dedupe_result, (), ())
     tagger = _tagger(settings)
     return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows())

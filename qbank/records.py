@@ -157,7 +157,11 @@ class TopicTag:
 
 @dataclass(frozen=True, slots=True)
 class SourceResult:
-    """Everything one source produced: the unit a per-source task returns."""
+    """Everything one source produced: the unit a per-source task returns.
+
+    `raw` and `doc` come without their bulk (bytes, blocks) from `qbank.pipeline.process_source`: the bytes
+    are under raw/, and the blocks became `items` and `rejected`.
+    """
 
     source_uri: str
     raw: RawDocument | None
