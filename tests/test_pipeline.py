@@ -17,3 +17,15 @@ def test_a_processed_source_carries_its_questions_not_its_bytes(settings: Settin
     assert result.doc.title == "ML" and result.raw.sha256
     stored = settings.raw_dir / result.raw.sha256[:2] / result.raw.sha256
     assert stored.read_bytes() == page.read_bytes()  # the bytes are kept under raw/
+
+
+def test_threads_are_cores_for_local_files_and_the_fetch_limit_for_urls() -> None:
+    import os
+
+    from qbank.runners import thread_count
+    from qbank.settings import FetchSettings
+
+    fetch = FetchSettings(concurrency=8)
+    assert thread_count(["articles/", "a.md"], False, fetch) == min(8, os.cpu_count() or 1)
+    assert thread_count(["articles/", "https://example.org/q"], False, fetch) == 8
+    assert thread_count(["articles/"], True, fetch) == 8  # a --from list may name URLs

@@ -285,14 +285,21 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
     from prefect import flow
 
     from flows.ingest import ingest
-    from qbank.runners import task_runner
+    from qbank.runners import task_runner, thread_count
 
     print(f"import flows.ingest: {time.perf_counter() - prefect_import:.1f} s")
     from qbank.settings import Settings
 
-    # As `qbank ingest` does: threads bounded by fetch.concurrency (QBANK_FETCH__CONCURRENCY), or Dask.
-    chosen = task_runner(args.runner, args.dask_address, max_threads=Settings().fetch.concurrency)
-    ingest = ingest.with_options(task_runner=chosen)
+    # As `qbank ingest` does: threads sized by qbank.runners.thread_count (cores for local files,
+    # fetch.concurrency when sources are URLs), or Dask.
+    fetch_settings = Settings().fetch
+    flows = {
+        local: ingest.with_options(task_runner=task_runner(
+            args.runner, args.dask_address, max_threads=thread_count([str(corpus)], not local, fetch_settings)))
+        for local in (True, False)
+    }  # fmt: skip
+    print(f"threads: local files {thread_count([str(corpus)], False, fetch_settings)}, "
+          f"URLs {thread_count([], True, fetch_settings)}")
 
     @flow(name="bench-startup")
     def nothing() -> None:
@@ -314,9 +321,9 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
         os.environ["QBANK_RAW_DIR"] = str(tmp / "raw-files")  # the flow builds its Settings from the environment
         files_db = tmp / "files.duckdb"
         files = measure("flow, local files", docs, clock,
-                        lambda: ingest([str(corpus)], warehouse=str(files_db), export_dir=str(tmp / "exports")))
+                        lambda: flows[True]([str(corpus)], warehouse=str(files_db), export_dir=str(tmp / "exports")))
         print_phase(files, args.runner == "thread")
-        rerun = measure("re-run, unchanged", docs, clock, lambda: ingest([str(corpus)], warehouse=str(files_db)))
+        rerun = measure("re-run, unchanged", docs, clock, lambda: flows[True]([str(corpus)], warehouse=str(files_db)))
         print_phase(rerun, args.runner == "thread")
 
         http_phase = None
@@ -326,7 +333,7 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
                 listing = tmp / "urls.txt"
                 listing.write_text("".join(f"{base}/{p.name}\n" for p in sorted(corpus.iterdir())), encoding="utf-8")
                 http_phase = measure("flow, HTTP 127.0.0.1", docs, clock,
-                                     lambda: ingest([], from_files=[str(listing)], warehouse=str(tmp / "http.duckdb")))
+                                     lambda: flows[False]([], from_files=[str(listing)], warehouse=str(tmp / "http.duckdb")))
             print_phase(http_phase, args.runner == "thread")
 
         direct = None

@@ -86,11 +86,12 @@ def ingest(
     settings = load_settings(warehouse)
     _quiet_prefect(verbose)
     from flows.ingest import ingest as ingest_flow  # imported late: prefect reads its settings at import
-    from qbank.runners import task_runner
+    from qbank.runners import task_runner, thread_count
 
     _show_progress()
     try:
-        chosen = task_runner(runner, dask_address, max_threads=settings.fetch.concurrency)
+        threads = thread_count(list(sources or []), bool(from_file), settings.fetch)
+        chosen = task_runner(runner, dask_address, max_threads=threads)
         ingest_flow = ingest_flow.with_options(task_runner=chosen)
         summary = ingest_flow(
             list(sources or []),
