@@ -91,6 +91,10 @@ _EMPHASIS = (
     re.compile(r"`([^`]+)`"),
 )
 # list markers, checkboxes, numbering ("1.", "1)", "(1)", "Q1.", "#12"), heading hashes and quote marks
+# "... a hash map? (Google, Meta)": names in parentheses after the question mark say where it was asked.
+# Case-sensitive on purpose: "(e.g. with scaling)" or "(in Python)" after a "?" are part of the question.
+_NAME = r"[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,2}"
+_ASKED_BY = re.compile(rf"(?<=\?)\s*\({_NAME}(?:\s*[,/|;]\s*{_NAME}){{0,7}}\)$")
 _LEADER = re.compile(
     r"^\s*(?:#{1,6}\s+|>\s*|[-*+•◦▪▫‣⁃○●■□➢►▶✓✔–—·]\s+|\[[ xX]\]\s+|\(?\d{1,3}[.)]\s*(?=\D)|\(\d{1,3}\)\s*"
     r"|[qQ]\d{1,3}\s*[.:)\-–—]\s*|#\d{1,4}\s*[.:)\-]?\s*)"
@@ -143,7 +147,7 @@ def clean_question(text: str) -> str:
         label = cues.question_label.match(text)
         if label and len(text) > label.end():
             text = text[label.end() :]
-        text = cues.trailing_tag.sub("", text)
+        text = _ASKED_BY.sub("", cues.trailing_tag.sub("", text))
         text = _strip_symbols(text).strip(" \t*_|")
     return text
 

@@ -30,6 +30,9 @@ from qbank.clean import clean_question, is_placeholder_answer
         ("What is the difference between __str__ and __repr__?", "What is the difference between __str__ and __repr__?"),
         ("What is __bold words__ here?", "What is bold words here?"),
         ("How are arguments passed (by value or reference)?", "How are arguments passed (by value or reference)?"),
+        ("How would you design an LRU cache? (Google, Meta)", "How would you design an LRU cache?"),
+        ("What is a hash map? (Goldman Sachs / Jane Street)", "What is a hash map?"),
+        ("What is feature scaling? (e.g. min-max)", "What is feature scaling? (e.g. min-max)"),  # lower case: content
     ],
 )
 def test_clean_question(raw: str, clean: str) -> None:
