@@ -61,6 +61,21 @@ def _is_title_case(text: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
+_NOT_A_THING = frozenset({"this", "that", "these", "those", "more", "here", "there", "them", "everything", "below"})
+
+
+def _short_prompt(words: list[str], cues: Cues, marked: bool) -> bool:
+    """Two words that are still a prompt: an imperative and its object, closed like a sentence or set as a
+    question ("Explain backpropagation.", "3. Define overfitting"); not a bare "Compare plans" button."""
+    if len(words) != 2:
+        return False
+    thing = words[1].rstrip(".?!").lower()
+    if len(thing) < 4 or thing in _NOT_A_THING:  # "Share this.", "Find more."
+        return False
+    closed = words[1].endswith((".", "?")) or marked
+    return closed and words[0].lower() in cues.imperatives
+
+
 def is_question_shaped(
     text: str, cues: Cues, settings: SplitSettings, marked: bool = False, placed: bool = False
 ) -> bool:
@@ -71,7 +86,9 @@ def is_question_shaped(
     what makes a "?" line without a question word ("Favourite design pattern and why?") a question.
     """
     words = text.split()
-    if not words or len(text) > settings.max_question_chars or len(words) < settings.min_question_words:
+    if not words or len(text) > settings.max_question_chars:
+        return False
+    if len(words) < settings.min_question_words and not _short_prompt(words, cues, marked):
         return False
     if text.rstrip().endswith((":", "：")):
         return False  # a label or lead-in ("Example Questions:", "Here are some questions:")

@@ -152,3 +152,16 @@ def test_an_answer_line_set_as_a_heading_is_the_open_questions_answer() -> None:
                    P("Q2. What is the JVM?"), H("Answer: TBD"))
     assert [(i.question, i.answer_markdown) for i in items] == [
         ("Is Java pass by value?", "Always pass by value"), ("What is the JVM?", None)]
+
+
+def test_two_word_imperative_headings_are_questions_but_buttons_are_not() -> None:
+    items, rejected = run(
+        H("Deep learning questions", 1),
+        H("Explain backpropagation."), P("Gradients flow backwards through the layers."),
+        H("Define overfitting"), P("A heading without a full stop is a title: this paragraph is not an answer."),
+        H("Compare plans"), P("Pro and Team."),
+        H("What is dropout?"), P("Random units are zeroed while training."),
+    )
+    assert questions(items) == ["Explain backpropagation.", "What is dropout?"]
+    assert items[0].answer_text == "Gradients flow backwards through the layers."
+    assert {"Define overfitting", "Compare plans"} <= set(reasons(rejected).get("heading", []))
