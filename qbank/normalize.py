@@ -29,6 +29,13 @@ _NUMBERING = re.compile(r"^\s*(?:(?:q(?:uestion)?\.?\s*)?#?\d+[a-z]?\s*[.):\-–
 # A one-letter prefix joined by a hyphen or slash names one thing: k-means, t-SNE, A/B, k-NN
 # (but "F1-score" is two words).
 _SHORT_PREFIX = re.compile(r"\b([a-z])[-/]([a-z0-9]+)\b")
+# A bound prefix joined by a hyphen is written closed as often: pre-processing / preprocessing,
+# hyper-parameter, non-linear, auto-encoder, over-fitting, multi-class. ("cross-", "self-" and "out-of-"
+# are written open instead, so they are left alone.)
+_BOUND_PREFIX = re.compile(
+    r"\b(pre|post|non|multi|hyper|sub|semi|mini|micro|meta|re|un|inter|intra|over|under|anti|auto|bi|de|co|mis)"
+    r"-(?=[^\W\d_])"
+)
 # Letters and digits of any script, plus the symbols that change a name: c++, c#, f#.
 _TOKEN = re.compile(r"[^\W_]+(?:\+\+|#)?")
 
@@ -94,6 +101,7 @@ def surface_key(text: str, words: Wording) -> str:
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _NUMBERING.sub("", text, count=1)
     text = _SHORT_PREFIX.sub(r"\1\2", text)
+    text = _BOUND_PREFIX.sub(r"\1", text)
     text = " ".join(_TOKEN.findall(text.replace("'s ", " ").replace("'", "")))
     stripped = " ".join(words.filler.sub(" ", text).split())
     # Frames can nest ("can you explain what is X"): strip until nothing changes.
@@ -106,6 +114,14 @@ def surface_key(text: str, words: Wording) -> str:
     return " ".join(stripped.split()) or text
 
 
+def _singular(word: str) -> str:
+    """A plural the lemma table does not know (domain words: "embeddings", "autoencoders", "logits") loses
+    its "s"; words ending in -ss, -us, -is, -as ("loss", "corpus", "analysis", "pandas") are not plurals."""
+    if len(word) >= 5 and word.endswith("s") and word[-2] not in "suia" and word.isalpha():
+        return word[:-1]
+    return word
+
+
 def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
     """Match keys for many texts; repeated texts and tokens are computed once."""
     words = words or wording()
@@ -113,7 +129,7 @@ def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
     lemma_cache: dict[str, tuple[str, ...]] = {}
 
     def lemmas(part: str) -> tuple[str, ...]:
-        lemma = table.get(part, part)
+        lemma = table.get(part) or _singular(part)
         # A synonym listed by its base form also covers its inflections: "avoided" -> "avoid" -> "prevent".
         synonym = words.abbreviations.get(lemma) if lemma != part else None
         return tuple(table.get(p, p) for p in synonym.split()) if synonym else (lemma,)

@@ -74,3 +74,17 @@ def test_a_synonym_covers_its_inflections() -> None:
     # data/filler.yaml lists "avoid: prevent"; "avoided" reaches it through its lemma.
     assert match_key("Explain overfitting. How can it be avoided?") == match_key("What is overfitting and how can you prevent it?")
     assert match_key("How do you tackle it with teammates?") == match_key("How do you handle it with colleagues?")
+
+
+def test_a_hyphenated_bound_prefix_matches_the_closed_spelling() -> None:
+    assert match_key("What is data pre-processing?") == match_key("What is data preprocessing?")
+    assert match_key("How do you tune hyper-parameters?") == match_key("How do you tune hyperparameters?")
+    assert match_key("What is an auto-encoder?") == match_key("Explain autoencoders.")
+    assert match_key("What is cross-validation?") == match_key("What is cross validation?")  # written open
+
+
+def test_plurals_the_lemma_table_lacks_are_singular_but_not_loss_or_analysis() -> None:
+    assert match_key("What are embeddings?") == match_key("What is an embedding?")
+    assert match_key("How are logits used?") == match_key("How is a logit used?")
+    assert match_key("What is a loss function?").split()[0] == "loss"
+    assert "analysis" in match_key("What is principal component analysis?")
