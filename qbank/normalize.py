@@ -129,7 +129,10 @@ def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
     lemma_cache: dict[str, tuple[str, ...]] = {}
 
     def lemmas(part: str) -> tuple[str, ...]:
-        lemma = table.get(part) or _singular(part)
+        lemma = table.get(part)
+        if lemma is None:
+            single = _singular(part)
+            lemma = table.get(single, single)  # "embeddings" -> "embedding" -> "embed", as "embedding" is
         # A synonym listed by its base form also covers its inflections: "avoided" -> "avoid" -> "prevent".
         synonym = words.abbreviations.get(lemma) if lemma != part else None
         return tuple(table.get(p, p) for p in synonym.split()) if synonym else (lemma,)
