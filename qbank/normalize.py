@@ -1,8 +1,9 @@
 """Match keys and stable question ids.
 
 A match key is the question reduced to what decides "same question?": NFKC, lowercase, no numbering or
-punctuation, no filler ("can you explain", "briefly", "in machine learning"), abbreviations expanded, and
-every word replaced by its lemma (spaCy's English lookup lemmatizer from spacy-lookups-data).
+punctuation, no filler ("can you explain", "briefly", "in machine learning"), abbreviations and synonyms
+expanded, hyphenated bound prefixes closed ("pre-processing" = "preprocessing"), and every word replaced by
+its lemma (spaCy's English lookup lemmatizer from spacy-lookups-data; a plural it lacks loses its "s").
 
 The wording lists live in data/filler.yaml (`Wording`); nothing here is keyed to one source.
 """
