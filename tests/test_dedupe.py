@@ -214,3 +214,12 @@ def test_same_word_tells_inflections_from_other_words(a: str, b: str, same: bool
 def test_transfer_learning_is_not_the_transformer_architecture() -> None:
     assert not verdict("What is transfer learning? When would you use it?",
                        "Can you explain the working of the Transformer architecture?").accepted
+
+
+def test_open_and_closed_spellings_meet_in_one_cluster() -> None:
+    # The index proposes the pair although the two content-word sets differ (trade + off vs tradeoff).
+    for first, second in (("What is the bias-variance trade-off?", "Explain the bias-variance tradeoff"),
+                          ("Explain the bias-variance tradeoff", "What is the bias-variance trade-off?")):
+        qs = questions(first, second)
+        ids = clusters_of(dedupe(qs, [], SETTINGS))
+        assert ids[qs[0].question_id] == ids[qs[1].question_id]

@@ -41,6 +41,6 @@ def test_near_misses_stay_apart_and_most_paraphrases_merge(bank) -> None:
     for a, b in EXPECTED["must_not_merge"]:
         assert cluster(a) != cluster(b), (a["question"], b["question"])
     merged = sum(len({cluster(ref) for ref in group}) == 1 for group in EXPECTED["same_question"])
-    # 7 of 13 today: the rest differ in content words ("missing data" / "missing values"), or only the pair
-    # check knows closed compounds and blocking does not propose the pair (trade-off / tradeoff).
-    assert merged >= 7, merged
+    # 8 of 13 today: the rest differ in content words ("missing data" / "missing values", "teammate" /
+    # "team member") or add a verb before a shared word ("monitor a model after it is deployed").
+    assert merged >= 8, merged

@@ -18,8 +18,9 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
   canonical at the start of the run, or a new cluster's founder), never with an arbitrary member.
 - Candidates come from an inverted index over leaders keyed by their set of content words and each
   subset less one word (see `_Bank.block_keys`): a duplicate can differ by one trailing word or a typo,
-  so it shares a key, and each key holds only near-identical questions. Cost grows with the number of
-  questions times their words, not with pairs.
+  so it shares a key, and each key holds only near-identical questions; and by the set with two adjacent
+  words joined (`_Bank.closed_keys`: "trade off" / "tradeoff"). Cost grows with the number of questions
+  times their words, not with pairs.
 - Merges: when a new question matches two clusters whose leaders also match each other (and
   `merge_linked`), or a `must_link` pair sits in two clusters, the younger cluster is absorbed into the
   older and a ClusterMerge is recorded. Existing clusters are older than new ones, and among existing
@@ -112,6 +113,7 @@ class _Bank:
         self.full: dict[str, list[_Cluster]] = {}  # set of content words -> leaders
         self.partial: dict[str, list[tuple[_Cluster, str]]] = {}  # set less one word -> (leader, word)
         self.twins: dict[str, list[tuple[_Cluster, str]]] = {}  # the same, split by the word's first letter
+        self.closed: dict[str, list[_Cluster]] = {}  # the set with two adjacent words joined -> leaders
         self.by_key: dict[str, _Cluster] = {}
         self.where: dict[str, _Cluster] = {}  # question id -> cluster it was placed in
         self.matches: list[Match] = []
@@ -134,6 +136,14 @@ class _Bank:
         return "|".join(words), [("|".join(words[:i] + words[i + 1 :]), w) for i, w in enumerate(words)]
 
     @staticmethod
+    def closed_keys(prof: Profile) -> list[str]:
+        """The content-word set with two adjacent words written as one: "trade off" -> "tradeoff", so a
+        question in the open spelling meets a leader in the closed one (verify.compare accepts the pair)."""
+        content = set(prof.content)
+        pairs = {(a, b) for a, b in zip(prof.tokens, prof.tokens[1:]) if a in content and b in content and a != b}
+        return ["|".join(sorted((content - {a, b}) | {a + b})) for a, b in sorted(pairs)]
+
+    @staticmethod
     def twin_key(key: str, left_out: str) -> str:
         """A partial key narrowed by the left-out word's first letter: same_word needs it to agree."""
         return key + "\x00" + left_out[:1]
@@ -153,6 +163,8 @@ class _Bank:
         self.ids.add(cluster_id)
         full, partial = self.block_keys(leader)
         self.full.setdefault(full, []).append(cluster)
+        for key in self.closed_keys(leader):
+            self.closed.setdefault(key, []).append(cluster)
         for key, left_out in partial:
             self.partial.setdefault(key, []).append((cluster, left_out))
             self.twins.setdefault(self.twin_key(key, left_out), []).append((cluster, left_out))
@@ -174,6 +186,9 @@ class _Bank:
                 if same_word(left_out, other_left_out, self.settings):
                     found.append(cluster)
         found += (cluster for cluster, _ in self.partial.get(full, ()))  # the leader has one word more
+        found += self.closed.get(full, ())  # the leader writes two of these words as one
+        for key in self.closed_keys(prof):
+            found += self.full.get(key, ())  # this question writes two of the leader's words as one
         unique: dict[int, _Cluster] = {}
         for cluster in found:
             # Only a cluster's own leader is compared: an absorbed leader is not its survivor's.
