@@ -1,6 +1,9 @@
-"""Extraction quality gate: extract + split our labelled documents and the seed articles, score against labels.
+"""Extraction quality gate: extract + split three sets of documents and score them against their labels.
 
-Run: `.venv/bin/python -m bench.extraction.run` (or `python bench/extraction/run.py`).
+Run: `.venv/bin/python -m bench.extraction.run [-v] [--only NAME]` (or `python bench/extraction/run.py`).
+
+1. our labelled fixtures (below); 2. the real documents of ../shared/corpus (when present: not ours to copy, so
+read at run time; see bench/extraction/corpus.py for the matching rule); 3. the seed articles (counts).
 
 Labelled documents live in `bench/extraction/docs/`: `NAME.<ext>` with `NAME.expected.json`
 (`{"questions": [{"q": "...", "answer": true}, ...]}`). A predicted question matches an expected one when
@@ -30,11 +33,13 @@ from qbank.errors import SourceError  # noqa: E402
 from qbank.records import QAItem, RawDocument  # noqa: E402
 from qbank.settings import SplitSettings  # noqa: E402
 from qbank.split import match_key, split  # noqa: E402
+from bench.extraction.corpus import DocScore, corpus_documents, score_document  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DOCS = HERE / "docs"
 BASELINE = HERE / "baseline.json"
 SEEDS = HERE.parents[2] / "shared" / "seeds"
+CORPUS = HERE.parents[2] / "shared" / "corpus"
 MEDIA_TYPES = {
     ".md": "text/markdown",
     ".html": "text/html",
@@ -42,6 +47,10 @@ MEDIA_TYPES = {
     ".ipynb": "application/x-ipynb+json",
     ".txt": "text/plain",
 }
+
+
+def media_type(path: Path) -> str:
+    return MEDIA_TYPES.get(path.suffix, "text/plain")
 # What the seed README and the task state: (questions, questions with an answer); None = not stated
 SEED_COUNTS: dict[str, tuple[int, int | None]] = {
     "000_0130b098af308dda.txt": (20, 5),
@@ -101,7 +110,7 @@ def read_doc(path: Path) -> list[QAItem]:
     raw = RawDocument(
         source_uri=str(path),
         sha256=hashlib.sha256(content).hexdigest(),
-        media_type=MEDIA_TYPES.get(path.suffix, "text/plain"),
+        media_type=media_type(path),
         content=content,
         fetched_at=datetime.now(timezone.utc),
     )
@@ -144,6 +153,8 @@ def _line(name: str, s: Score) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list missed and spurious questions")
+    parser.add_argument("--only", help="score only documents whose file name contains this")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="labelled real documents (default ../shared/corpus)")
     args = parser.parse_args(argv)
 
     floors = json.loads(BASELINE.read_text())
@@ -151,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     ours = Score()
     print("labelled documents")
     for source, expected in labelled_docs():
+        if args.only and args.only not in source.name:
+            continue
         try:
             items = read_doc(source)
         except SourceError as exc:  # a format we cannot read counts as all missed
@@ -171,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     print(_line("TOTAL (ours)", ours))
     _check("ours", ours, floors, failures)
 
+    if args.corpus.is_dir():
+        print(f"\nreal documents ({args.corpus})")
+        _score_corpus(args, floors, failures)
+    else:
+        print(f"\nreal documents: skipped, {args.corpus} is not there (clone ../shared beside the repository)")
+
     if SEEDS.is_dir():
         seeds = Score()
         print("\nseed articles (count-based)")
@@ -189,8 +208,46 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failures else 0
 
 
+def _score_corpus(args: argparse.Namespace, floors: dict, failures: list[str]) -> None:
+    scores: list[DocScore] = []
+    print(f"{'document':44} {'match/pred/true':>16} {'P':>6} {'R':>6} {'F1':>6} {'answers':>8} {'starts':>7}")
+    for source, truth in corpus_documents(args.corpus):
+        if args.only and args.only not in source.name:
+            continue
+        try:
+            items = read_doc(source)
+        except SourceError as exc:
+            print(f"{source.name[:44]:44} cannot extract: {exc}")
+            items = []
+        s = score_document(source.name, items, truth)
+        scores.append(s)
+        print(f"{s.name[:44]:44} {f'{s.matched}/{s.predicted}/{s.true}':>16} {s.precision:6.3f} {s.recall:6.3f}"
+              f" {s.f1:6.3f} {s.answers:8.3f} {s.starts:7.3f}")
+        if args.verbose:
+            for label, rows in (("missed", s.missed), ("extra", s.extra), ("answer", s.wrong_answer)):
+                for q in rows:
+                    print(f"    {label:7} {q[:150]}")
+    total = DocScore("TOTAL")
+    for s in scores:
+        for attr in ("matched", "predicted", "true", "answers_agree", "starts_ok", "starts_n"):
+            setattr(total, attr, getattr(total, attr) + getattr(s, attr))
+    mean_f1 = sum(s.f1 for s in scores) / len(scores) if scores else 0.0
+    print(f"{'TOTAL (corpus)':44} {f'{total.matched}/{total.predicted}/{total.true}':>16} {total.precision:6.3f}"
+          f" {total.recall:6.3f} {total.f1:6.3f} {total.answers:8.3f} {total.starts:7.3f}")
+    print(f"per-document mean F1 {mean_f1:.3f} over {len(scores)} documents")
+    if not args.only:
+        summary = Score(expected=total.true, predicted=total.predicted, matched=total.matched,
+                        attached=total.answers_agree)
+        _check("corpus", summary, floors, failures)
+        floor = floors.get("corpus", {}).get("mean_f1")
+        if floor is not None and mean_f1 < floor:
+            failures.append(f"corpus mean_f1 {mean_f1:.3f} < {floor}")
+
+
 def _check(group: str, score: Score, floors: dict, failures: list[str]) -> None:
     for metric, floor in floors.get(group, {}).items():
+        if not hasattr(score, metric):
+            continue
         value = getattr(score, metric)
         if value < floor:
             failures.append(f"{group} {metric} {value:.3f} < {floor}")
