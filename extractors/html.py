@@ -16,7 +16,7 @@ import trafilatura
 from bs4 import BeautifulSoup, Tag
 from markdownify import markdownify
 
-from extractors.blocks import build_doc, inline_text
+from extractors.blocks import build_doc, inline_text, only_punctuation
 from extractors.markdown import parse_markdown
 from extractors.schema_org import extract_structured_qa
 from qbank.records import RawDocument, StructuredDoc
@@ -82,6 +82,8 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
         chrome = tag.name in _CHROME_TAGS or tag.get("role") in _CHROME_ROLES or (tag.name != "button" and _CHROME_WORDS.search(_names(tag)))
         if tag.name in ("ul", "ol") and _is_toc_list(tag):
             chrome = True
+        if chrome and tag.find_parent(_HEADINGS) is not None and not only_punctuation(tag.get_text()):
+            chrome = False  # a heading's own words ("<h3><a class='toc-backref'>Docker</a></h3>"), not a ¶ link
         if chrome and not tag.find(["main", "article"]) and _text_len(tag) < 0.5 * total:
             tag.decompose()
 
