@@ -27,9 +27,11 @@ class Cues:
     question_words: frozenset[str]
     imperatives: tuple[str, ...]  # may be several words ("walk me through")
     task_verbs: tuple[str, ...]  # coding-prompt verbs, trusted only on lines marked as questions
+    listing_prompts: tuple[str, ...]  # imperatives asking for a list ("Name ...", "List ...")
     title_openings: tuple[str, ...]
     promo_openings: tuple[str, ...]  # "Ready to ...?" / "Want more ...?": sales lines, not questions
     answer_label: re.Pattern[str]  # matches "Sample answer:" at the start of a paragraph
+    answer_button: re.Pattern[str]  # a block that is only an answer's label or toggle ("View Answer", "Answer")
     question_label: re.Pattern[str]  # matches "Q:", "Question 3:" at the start of a line
     follow_up_label: re.Pattern[str]
     question_lead_in: re.Pattern[str]
@@ -38,6 +40,9 @@ class Cues:
     skip_section: re.Pattern[str]
     boilerplate: re.Pattern[str]
     answer_section: re.Pattern[str]  # "2 Answers": a Q&A site's answers start below
+    meta_question: re.Pattern[str]  # about interviews, question lists or jobs, not asked in an interview
+    clarifying_aside: re.Pattern[str]  # a parenthetical that belongs to its question ("(trick question)")
+    topic_note: re.Pattern[str]  # a parenthetical naming the question's topic ("(Optimization fundamentals)")
     placeholder_answers: frozenset[str]
     stub_code_line: re.Pattern[str]
     trailing_tag: re.Pattern[str]
@@ -61,9 +66,11 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         question_words=frozenset(w.lower() for w in raw["question_words"]),
         imperatives=tuple(sorted((w.lower() for w in raw["imperatives"]), key=len, reverse=True)),
         task_verbs=tuple(w.lower() for w in raw["task_verbs"]),
+        listing_prompts=tuple(w.lower() for w in raw["listing_prompts"]),
         title_openings=tuple(w.lower() for w in raw["title_openings"]),
         promo_openings=tuple(w.lower() for w in raw["promo_openings"]),
         answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+"),
+        answer_button=_labels(raw["answer_buttons"], r"\s*[:：.]?\s*$"),
         question_label=_labels(raw["question_labels"], r"\s*\d{0,3}\s*[:.)：]\s*|\s+\d{1,3}\s*[-–—]\s+"),
         follow_up_label=_labels(raw["follow_up_labels"], r"\s*[:：]?\s*$"),
         question_lead_in=_any(raw["question_lead_ins"]),
@@ -72,6 +79,9 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         skip_section=_any(raw["skip_sections"]),
         boilerplate=_any(raw["boilerplate"]),
         answer_section=_any(raw["answer_sections"]),
+        meta_question=_any(raw["meta_questions"]),
+        clarifying_aside=_any(raw["clarifying_asides"]),
+        topic_note=_any(raw["topic_notes"]),
         placeholder_answers=frozenset(p.lower() for p in raw["placeholder_answers"]),
         stub_code_line=_any(raw["stub_code_lines"]),
         trailing_tag=re.compile(rf"\s*(?:{'|'.join(raw['trailing_tags'])})\s*$", re.IGNORECASE),

@@ -1,0 +1,178 @@
+"""Candidates: every block that could hold a question, read once into a typed record.
+
+A `Candidate` says what the block would ask (cleaned question text, with any answer or hint written on its own
+line split off), how it is set (its structural `signature`: heading level, list depth and marker, bold, label)
+and what its wording says (`shaped`, `asks`, `decorated`, or a reason it cannot be a question at all). The
+layout stage (`qbank.split.layout`) judges candidates by their signature group; the walker assembles answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from qbank.clean import Cues, clean_question, strip_markup
+from qbank.records import Block
+from qbank.settings import SplitSettings
+from qbank.split.wording import asks, is_meta, is_question_shaped, lead_in_task, opens_with, sentences, split_hint
+
+_INLINE_BOLD_Q = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?(\*\*|__)(?P<q>.+?)\1\s*[:\-–—]?\s*(?P<rest>\S.*)$", re.DOTALL)
+_INLINE_ANSWER = re.compile(
+    r"(?:(?<=[?.!:)*`])[ \t]*|\n\s*)(?:\*\*|__)?\s*(?:A|Ans|Answer)\s*[:：](?:\*\*|__)?\s+", re.IGNORECASE
+)
+NUMBERED = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[qQ]\s*)?\d{1,3}[.):]\s")
+_ITEM_MARKER = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_MD_LINK = re.compile(r"!?\[[^\[\]]*\]\([^()\s]*\)")
+_AFTER_ASK = re.compile(r"\?\s+(?=[a-z])")  # "What is X? chi-squared test: ..." : a note in lower case
+MAX_LIST_WORDS = 20  # an unworded item longer than this in a question list is prose, not a terse question
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A block read as a possible question."""
+
+    block: Block
+    family: str  # heading | list | bold | label | plain | quote
+    signature: str  # structural template: "h3", "li0o" (depth 0, ordered), "li1ub", "p0b" (bold), "p0q" (label)
+    question: str  # cleaned question text, without the answer or hint written on its line
+    question_md: str  # the question's own Markdown
+    answer_md: str | None = None  # answer written in the question's own block ("**Q?** A", "Q: .. A: ..", a hint)
+    answer_text: str | None = None
+    answer_kind: str | None = None  # "inline" | "hint"
+    shaped: bool = False  # its wording alone reads as a question or a prompt
+    decorated: bool = False  # numbering, a "Q1:" label, a "[E]" tag or an emoji was stripped: set as a question
+    asks: bool = False  # some sentence of it asks something
+    excluded: str | None = None  # why it cannot be a question whatever the layout (meta, lead_in, too_long, ...)
+    with_hint: str | None = None  # the question with its trailing parenthetical, when that was split off as a hint
+
+    @property
+    def words(self) -> int:
+        return len(self.question.split())
+
+    @property
+    def terse(self) -> bool:
+        """Short enough to be a question in a list of questions although not worded as one
+        ("Epoch vs. Batch vs. Iteration.", "P value and test hypothesis.")."""
+        return self.words <= MAX_LIST_WORDS and len(sentences(self.question)) <= 3
+
+
+def signature(block: Block, family: str) -> str:
+    if block.kind == "heading":
+        return f"h{block.level}"
+    if block.kind == "list_item":
+        return f"li{block.depth}{'o' if block.ordered else 'u'}{'b' if block.bold else ''}"
+    if block.kind == "quote":
+        return f"q{block.depth}"
+    return f"p{block.depth}" + {"bold": "b", "label": "q"}.get(family, "")
+
+
+def only_links(markdown: str) -> bool:
+    """True when `markdown` is nothing but links and images (badges nest an image inside a link)."""
+    rest, previous = markdown, None
+    while previous != rest:
+        previous, rest = rest, _MD_LINK.sub("", rest)
+    return bool(markdown.strip()) and not rest.strip()
+
+
+def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candidate | None:
+    """The block as a possible question; None for blocks that never are (code, tables, rules, empty text)."""
+    if block.kind not in ("heading", "paragraph", "list_item", "quote"):
+        return None
+    md = block.markdown or block.text
+    if block.kind == "heading":
+        family = "heading"
+    elif block.kind == "list_item":
+        family = "list"
+    elif block.kind == "quote":
+        family = "quote"
+    elif cues.question_label.match(block.text) and not block.text.rstrip().endswith(":"):
+        family = "label"
+    else:
+        family = "bold" if block.bold else "plain"
+    sig = signature(block, family)
+    plain = " ".join(strip_markup(block.text).split()).strip(" *_|")
+    marked = bool(block.bold or block.number is not None or NUMBERED.match(strip_markup(md)))
+    placed = marked or family in ("heading", "list", "label")
+    decorated = len(clean_question(block.text)) < len(plain) - 1
+
+    def make(question: str, question_md: str, answer_md: str | None = None, kind: str | None = None) -> Candidate:
+        with_hint = None
+        if answer_md is None and family != "heading":
+            with_hint = question
+            question, hint = split_hint(question, cues)
+            if hint is not None:
+                answer_md, kind = hint, "hint"
+            else:
+                with_hint = None
+        shaped = is_question_shaped(question, cues, settings, marked or decorated, placed or decorated)
+        return Candidate(
+            block, family, sig, question, question_md, answer_md,
+            strip_markup(answer_md) if answer_md else None, kind, shaped, decorated, asks(question, cues),
+            _excluded(question, block, md, cues, settings, shaped), with_hint,
+        )
+
+    if family != "heading":
+        # "Q: What is X? A: It is Y." and "**What is X?** It is Y." in one block
+        split_at = _INLINE_ANSWER.search(md)
+        if split_at:
+            question = clean_question(md[: split_at.start()])
+            if is_question_shaped(question, cues, settings, placed=True):  # the answer label places it
+                return make(question, md[: split_at.start()].strip(), md[split_at.end() :].strip(), "inline")
+        inline = _INLINE_BOLD_Q.match(_ITEM_MARKER.sub("", md))
+        if inline and not block.bold:
+            question = clean_question(inline["q"])
+            if is_question_shaped(question, cues, settings, placed=True):
+                return make(question, md, inline["rest"].strip(), "inline")
+        lines = _ITEM_MARKER.sub("", md).split("\n", 1)
+        if len(lines) == 2 and lines[1].strip():
+            # "2) What is X?\n   It is ..." : a question line with its answer wrapped into the same block; a line
+            # ending without "?" or "." is a question wrapped over two lines
+            question = clean_question(lines[0])
+            if question.endswith(("?", ".")) and is_question_shaped(question, cues, settings, marked, placed):
+                return make(question, lines[0].strip(), lines[1].strip(), "inline")
+    question = clean_question(block.text)
+    if family in ("list", "plain", "label"):
+        # "What is hypothesis testing? chi-squared test: ..." : the lower-case rest after the ask is a note on it
+        cut = _AFTER_ASK.search(question)
+        if cut and not asks(question[cut.end() :], cues):
+            head = question[: cut.start() + 1]
+            if is_question_shaped(head, cues, settings, marked, placed):
+                rest = question[cut.end() :].strip()
+                return make(head, head, rest, "inline")
+    return make(question, md)
+
+
+def _excluded(question: str, block: Block, md: str, cues: Cues, settings: SplitSettings, shaped: bool) -> str | None:
+    """Why the text cannot be a bank question whatever its layout, or None."""
+    if not question or not any(ch.isalpha() for ch in question):
+        return "empty"
+    if block.kind == "paragraph" and only_links(md):
+        return "links"  # a row of badges or links ("[![Build](...)](...)") whatever its alt texts say
+    if cues.boilerplate.search(block.text) or cues.boilerplate.search(question):
+        return "boilerplate"
+    first = sentences(question)[0]
+    if first.rstrip().endswith("?") and opens_with(first, cues.promo_openings):
+        return "boilerplate"  # "Enjoyed this post? Share it.", "Ready to practise?": a sales line
+    if cues.answer_label.match(block.text) or cues.answer_button.match(question):
+        return "answer_label"
+    if is_meta(question, cues):
+        return "interview_faq" if question.rstrip().endswith("?") else "title"
+    if len(question) > settings.max_question_chars:
+        return "too_long"
+    if question.rstrip().endswith((":", "：")) and not lead_in_task(question, cues):
+        return "lead_in"
+    return None
+
+
+def notes_not_hints(candidates: list[Candidate | None], cues: Cues) -> list[Candidate | None]:
+    """When most trailing parentheticals of a document name the question's topic ("(Optimization fundamentals)")
+    they are all notes: each stays in its question instead of becoming its hint."""
+    hinted = [c for c in candidates if c is not None and c.answer_kind == "hint"]
+    notes = sum(bool(cues.topic_note.search(c.answer_md or "")) for c in hinted)
+    if not hinted or notes * 2 < len(hinted):
+        return candidates
+    return [
+        replace(c, question=c.with_hint, answer_md=None, answer_text=None, answer_kind=None, with_hint=None)
+        if c is not None and c.answer_kind == "hint" and c.with_hint else c
+        for c in candidates
+    ]

@@ -1,0 +1,210 @@
+"""Layout inference: which blocks are questions, judged by the document's own templates.
+
+A real document sets its questions in one or two templates: every question an `h4`, a bold paragraph, an item
+of a numbered list, a line of a plain list, a `Q:` label. Candidates (`qbank.split.candidates`) are grouped by
+structural signature, and by *run* within it (the items of one list, the headings of one level under one parent,
+the paragraphs of one section). Wording is evidence: a member whose wording reads as a question counts 1, one
+set like a question (numbered heading, "Q3:" label, "[E]" tag, difficulty emoji) counts 1/2.
+
+- A signature is a question *template* when its members' evidence is at least `TEMPLATE_SHARE` of them (and at
+  least two pieces of evidence).
+- In a template, a member not worded as a question is still one when its run, smoothed towards the signature's
+  share, is a question run (`RUN_SHARE`), and it asks something or is terse ("Epoch vs. Batch vs. Iteration.").
+  A long statement in a question list is prose; a whole run without evidence (the numbered list inside an
+  answer) is answer text.
+- A member worded as a question is one wherever it stands; the walker still keeps it in the answer it sits in
+  when its signature is not a template ("Of predicted positives, how many are positive?" inside an answer).
+- A list item whose nested items are questions is their *stem* (context, recorded as `parent`); it is a question
+  itself only when it asks with a "?".
+- A question-shaped heading directly followed by questions of another template titles them (a section title).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qbank.records import Block
+from qbank.split.candidates import Candidate
+
+TEMPLATE_SHARE = 0.5  # evidence per member for a signature to be a question template
+RUN_SHARE = 0.6  # evidence per member of a run (smoothed) for its unworded members to be questions
+SMOOTHING = 2.0  # pseudo-members drawn from the signature's share: short runs lean on the whole document
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the layout says of one candidate."""
+
+    question: bool
+    template: bool = False  # its signature is one of the document's question templates
+    by_layout: bool = False  # a question because of its group and run, not its own wording
+    reason: str | None = None  # why not, when the layout rules it out ("stem", "prose", "section_title", ...)
+
+
+@dataclass
+class _Tally:
+    members: int = 0
+    evidence: float = 0.0
+
+    def add(self, value: float) -> None:
+        self.members += 1
+        self.evidence += value
+
+    @property
+    def share(self) -> float:
+        return self.evidence / self.members if self.members else 0.0
+
+
+@dataclass
+class Layout:
+    """Verdicts by block index, and the stems whose nested items are questions."""
+
+    verdicts: dict[int, Verdict] = field(default_factory=dict)
+    stems: dict[int, str] = field(default_factory=dict)  # block index of a stem -> its text
+    parents: dict[int, int] = field(default_factory=dict)  # sub-question block index -> its stem's block index
+    templates: frozenset[str] = frozenset()
+
+    def verdict(self, index: int) -> Verdict:
+        return self.verdicts.get(index, _NONE)
+
+
+_NONE = Verdict(False)
+
+
+def evidence(c: Candidate) -> float:
+    if c.excluded:
+        return 0.0
+    return 1.0 if c.shaped else 0.5 if c.decorated else 0.0
+
+
+def runs(blocks: Sequence[Block], candidates: Sequence[Candidate | None]) -> list[int | None]:
+    """A run id per block (None for non-candidates): the items of one list, the headings of one level under one
+    parent heading, the paragraphs of one signature in one section."""
+    out: list[int | None] = [None] * len(blocks)
+    open_runs: dict[str, int] = {}  # signature -> run id, for runs still open
+    next_id = 0
+    for i, (block, cand) in enumerate(zip(blocks, candidates)):
+        # what this block closes
+        if block.kind == "heading":
+            for sig in [s for s in open_runs if not s.startswith("h") or int(s[1:]) > block.level]:
+                del open_runs[sig]
+        else:
+            for sig in [s for s in open_runs if s.startswith("li")]:
+                depth = _list_depth(sig)
+                other_list = block.kind == "list_item" and cand is not None and cand.signature != sig
+                if depth > block.depth or (depth == block.depth and (block.kind != "list_item" or other_list)):
+                    del open_runs[sig]
+        if cand is None:
+            continue
+        run = open_runs.get(cand.signature)
+        if run is None:
+            run = open_runs[cand.signature] = next_id
+            next_id += 1
+        out[i] = run
+    return out
+
+
+def _list_depth(sig: str) -> int:
+    digits = "".join(ch for ch in sig[2:] if ch.isdigit())
+    return int(digits or 0)
+
+
+def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]) -> Layout:
+    """Judge every candidate of one document by its own wording, its signature group and its run."""
+    run_of = runs(blocks, candidates)
+    groups: dict[str, _Tally] = defaultdict(_Tally)
+    run_tally: dict[int, _Tally] = defaultdict(_Tally)
+    for cand, run in zip(candidates, run_of):
+        if cand is None or cand.excluded == "empty":
+            continue
+        groups[cand.signature].add(evidence(cand))
+        run_tally[run].add(evidence(cand))
+    templates = frozenset(
+        sig for sig, t in groups.items() if t.evidence >= 2 and t.share >= TEMPLATE_SHARE
+    )
+
+    def run_is_questions(run: int, sig: str) -> bool:
+        t, prior = run_tally[run], groups[sig].share
+        return (t.evidence + SMOOTHING * prior) / (t.members + SMOOTHING) >= RUN_SHARE
+
+    layout = Layout(templates=templates)
+    for i, (cand, run) in enumerate(zip(candidates, run_of)):
+        if cand is None:
+            continue
+        template = cand.signature in templates
+        if cand.excluded:
+            layout.verdicts[i] = Verdict(False, template, reason=cand.excluded)
+        elif cand.shaped:
+            layout.verdicts[i] = Verdict(True, template)
+        elif template and run_is_questions(run, cand.signature):
+            if cand.asks or cand.terse:
+                layout.verdicts[i] = Verdict(True, True, by_layout=True)
+            else:
+                layout.verdicts[i] = Verdict(False, True, reason="prose")
+    _mark_stems(blocks, candidates, run_of, layout, run_is_questions)
+    _mark_titles(blocks, candidates, layout)
+    return layout
+
+
+def _mark_stems(blocks, candidates, run_of, layout: Layout, run_is_questions) -> None:
+    """A list item whose directly nested items are a run of questions gives them context: it is their stem.
+    Items nested inside a question's own item are its answer's structure, never stems."""
+    enclosing: dict[int, int] = {}  # depth -> index of the latest list item at that depth
+    for i, block in enumerate(blocks):
+        cand = candidates[i]
+        if block.kind != "list_item":
+            continue
+        enclosing[block.depth] = i
+        outer = enclosing.get(block.depth - 1) if block.depth else None
+        if cand is None or cand.excluded or (outer is not None and layout.verdict(outer).question):
+            continue
+        children = _nested_items(blocks, i)
+        if sum(layout.verdict(c).question for c in children) < 2:
+            continue
+        first = children[0]
+        sub = candidates[first]
+        if sub is None or not layout.verdict(first).question or not run_is_questions(run_of[first], sub.signature):
+            continue
+        layout.stems[i] = cand.question
+        for child in children:
+            if layout.verdict(child).question:
+                layout.parents[child] = i
+        if not cand.question.rstrip().endswith("?") and "?" not in cand.question:
+            layout.verdicts[i] = Verdict(False, reason="stem")
+
+
+def _nested_items(blocks: Sequence[Block], i: int) -> list[int]:
+    """Indexes of the list items directly nested under the list item at `i` (depth + 1), until its list ends."""
+    depth = blocks[i].depth
+    out: list[int] = []
+    for j in range(i + 1, len(blocks)):
+        b = blocks[j]
+        if b.kind == "heading" or b.depth <= depth:
+            break
+        if b.kind == "list_item" and b.depth == depth + 1:
+            out.append(j)
+        elif b.kind != "list_item" and b.depth == depth + 1 and not out:
+            return []  # the item has text of its own before its sub-items: an answer, not a stem
+    return out
+
+
+def _mark_titles(blocks: Sequence[Block], candidates: Sequence[Candidate | None], layout: Layout) -> None:
+    """A heading over questions of another template titles a section: a question-shaped heading outside the
+    heading templates directly followed by one ("### What's a decorator?" over a list of decorator questions),
+    or a heading taken only for its place in a heading template ("Quick questions" over a numbered list)."""
+    for i, block in enumerate(blocks):
+        verdict = layout.verdict(i)
+        if block.kind != "heading" or not verdict.question or (verdict.template and not verdict.by_layout):
+            continue
+        section = []
+        for j in range(i + 1, len(blocks)):
+            if blocks[j].kind == "heading":
+                break
+            section.append(j)
+            if not verdict.by_layout:
+                break  # a worded heading: only the block right after it counts
+        if any(candidates[j] is not None and layout.verdict(j).question and layout.verdict(j).template
+               for j in section):
+            layout.verdicts[i] = Verdict(False, reason="section_title")
