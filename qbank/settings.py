@@ -44,6 +44,11 @@ class SplitSettings(BaseModel):
     max_question_chars: int = 400  # longer lines are prose, not questions
     min_question_words: int = 3
     cues_file: Path | None = None  # wording cues; None = data/cues.yaml shipped with qbank
+    # A source is flagged (summary warning, `sources.warning`) when it gives no question although this many of
+    # its lines read as questions, or when its answers swallowed this many question-shaped lines and at least
+    # `warn_absorbed_share` as many as it has questions.
+    warn_shaped_lines: int = 5
+    warn_absorbed_share: float = 0.5
 
 
 class DedupeSettings(BaseModel):
