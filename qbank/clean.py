@@ -41,6 +41,8 @@ class Cues:
     boilerplate: re.Pattern[str]
     answer_section: re.Pattern[str]  # "2 Answers": a Q&A site's answers start below
     meta_question: re.Pattern[str]  # about interviews, question lists or jobs, not asked in an interview
+    problem_heading: re.Pattern[str]  # "Problem Statement", "Description": a coding problem's statement follows
+    solution_heading: re.Pattern[str]  # "Solution (Python)", "Approach": the answer to the statement above
     clarifying_aside: re.Pattern[str]  # a parenthetical that belongs to its question ("(trick question)")
     topic_note: re.Pattern[str]  # a parenthetical naming the question's topic ("(Optimization fundamentals)")
     placeholder_answers: frozenset[str]
@@ -80,6 +82,8 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         boilerplate=_any(raw["boilerplate"]),
         answer_section=_any(raw["answer_sections"]),
         meta_question=_any(raw["meta_questions"]),
+        problem_heading=_any(raw["problem_headings"]),
+        solution_heading=_any(raw["solution_headings"]),
         clarifying_aside=_any(raw["clarifying_asides"]),
         topic_note=_any(raw["topic_notes"]),
         placeholder_answers=frozenset(p.lower() for p in raw["placeholder_answers"]),

@@ -77,6 +77,7 @@ class StructuredQA:
 
     question: str
     answer_markdown: str | None = None
+    text: str | None = None  # the question's body, when the page gives one besides its name (QAPage)
 
 
 @dataclass(frozen=True, slots=True)

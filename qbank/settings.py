@@ -42,6 +42,7 @@ class FetchSettings(BaseModel):
 
 class SplitSettings(BaseModel):
     max_question_chars: int = 400  # longer lines are prose, not questions
+    max_statement_chars: int = 2000  # a problem statement (a titled section's lead paragraphs) can be longer
     min_question_words: int = 3
     cues_file: Path | None = None  # wording cues; None = data/cues.yaml shipped with qbank
     # A source is flagged (summary warning, `sources.warning`) when it gives no question although this many of

@@ -58,7 +58,7 @@ def split(doc: StructuredDoc, settings: SplitSettings) -> tuple[list[QAItem], li
 def split_document(doc: StructuredDoc, settings: SplitSettings, cues: Cues | None = None) -> SplitResult:
     cues = cues or (load_cues(settings.cues_file) if settings.cues_file else load_cues())
     candidates = notes_not_hints([read_candidate(b, cues, settings) for b in doc.blocks], cues)
-    layout = infer_layout(doc.blocks, candidates)
+    layout = infer_layout(doc.blocks, candidates, cues, settings)
     walk = Walk(doc, cues, settings, candidates, layout)
     for index, block in enumerate(doc.blocks):
         walk.block(index, block)
@@ -133,6 +133,10 @@ def _merge_structured(doc: StructuredDoc, items: list[QAItem], cues: Cues) -> li
     for qa in doc.structured_qa:
         question = clean_question(qa.question)
         key = match_key(question)
+        if qa.text and key not in by_key:
+            # a QAPage names its question ("1. Two Sum") and gives its body: the visible statement opens it
+            body = match_key(qa.text)
+            key = next((k for k in by_key if len(k) >= 40 and body.startswith(k[:200])), key)
         answer = qa.answer_markdown if qa.answer_markdown and not is_placeholder_answer(qa.answer_markdown) else None
         if key in by_key:
             first = items[by_key[key]]

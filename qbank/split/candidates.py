@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from qbank.clean import Cues, clean_question, strip_markup
 from qbank.records import Block
 from qbank.settings import SplitSettings
-from qbank.split.wording import asks, is_meta, is_question_shaped, lead_in_task, opens_with, sentences, split_hint
+from qbank.split.wording import asks, asks_strongly, is_meta, is_question_shaped, lead_in_task, opens_with, sentences, split_hint
 
 _INLINE_BOLD_Q = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?(\*\*|__)(?P<q>.+?)\1\s*[:\-–—]?\s*(?P<rest>\S.*)$", re.DOTALL)
 _INLINE_ANSWER = re.compile(
@@ -42,12 +42,18 @@ class Candidate:
     shaped: bool = False  # its wording alone reads as a question or a prompt
     decorated: bool = False  # numbering, a "Q1:" label, a "[E]" tag or an emoji was stripped: set as a question
     asks: bool = False  # some sentence of it asks something
+    asks_outright: bool = False  # some sentence ends with "?" or gives an order ("Write ...", "Given X, return Y")
     excluded: str | None = None  # why it cannot be a question whatever the layout (meta, lead_in, too_long, ...)
     with_hint: str | None = None  # the question with its trailing parenthetical, when that was split off as a hint
 
     @property
     def words(self) -> int:
         return len(self.question.split())
+
+    @property
+    def label(self) -> bool:
+        """A label for what follows ("Example 1:", "**Constraints:**"), not text of its own."""
+        return self.block.bold or (self.question.rstrip().endswith((":", "：")) and self.words <= 5)
 
     @property
     def terse(self) -> bool:
@@ -108,7 +114,7 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
         return Candidate(
             block, family, sig, question, question_md, answer_md,
             strip_markup(answer_md) if answer_md else None, kind, shaped, decorated, asks(question, cues),
-            _excluded(question, block, md, cues, settings, shaped), with_hint,
+            asks_strongly(question, cues), _excluded(question, block, md, cues, settings, shaped), with_hint,
         )
 
     if family != "heading":

@@ -25,7 +25,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from qbank.clean import Cues
 from qbank.records import Block
+from qbank.settings import SplitSettings
 from qbank.split.candidates import Candidate
 
 TEMPLATE_SHARE = 0.5  # evidence per member for a signature to be a question template
@@ -63,6 +65,8 @@ class Layout:
 
     verdicts: dict[int, Verdict] = field(default_factory=dict)
     stems: dict[int, str] = field(default_factory=dict)  # block index of a stem -> its text
+    statements: dict[int, list[int]] = field(default_factory=dict)  # first paragraph -> the paragraphs it goes on in
+    statement_body: dict[int, list[int]] = field(default_factory=dict)  # first paragraph -> examples, constraints
     parents: dict[int, int] = field(default_factory=dict)  # sub-question block index -> its stem's block index
     templates: frozenset[str] = frozenset()
 
@@ -111,7 +115,8 @@ def _list_depth(sig: str) -> int:
     return int(digits or 0)
 
 
-def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]) -> Layout:
+def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None], cues: Cues,
+                 settings: SplitSettings) -> Layout:
     """Judge every candidate of one document by its own wording, its signature group and its run."""
     run_of = runs(blocks, candidates)
     groups: dict[str, _Tally] = defaultdict(_Tally)
@@ -133,18 +138,24 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
     for i, (cand, run) in enumerate(zip(candidates, run_of)):
         if cand is None:
             continue
-        template = cand.signature in templates
+        # a template: the signature across the document, or this run on its own (a list of questions in a
+        # document whose other lists of that shape are prose)
+        question_run = run_is_questions(run, cand.signature) and (
+            cand.signature in templates or run_tally[run].evidence >= 2
+        )
+        template = cand.signature in templates or question_run
         if cand.excluded:
             layout.verdicts[i] = Verdict(False, template, reason=cand.excluded)
         elif cand.shaped:
             layout.verdicts[i] = Verdict(True, template)
-        elif template and run_is_questions(run, cand.signature):
+        elif question_run:
             if cand.asks or cand.terse:
                 layout.verdicts[i] = Verdict(True, True, by_layout=True)
             else:
                 layout.verdicts[i] = Verdict(False, True, reason="prose")
     _mark_stems(blocks, candidates, run_of, layout, run_is_questions)
     _mark_titles(blocks, candidates, layout)
+    _mark_statements(blocks, candidates, layout, cues, settings)
     return layout
 
 
@@ -208,3 +219,58 @@ def _mark_titles(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
         if any(candidates[j] is not None and layout.verdict(j).question and layout.verdict(j).template
                for j in section):
             layout.verdicts[i] = Verdict(False, reason="section_title")
+
+
+def _mark_statements(blocks: Sequence[Block], candidates: Sequence[Candidate | None], layout: Layout, cues: Cues,
+                     settings: SplitSettings) -> None:
+    """Titled problems: a heading that is a title ("Rotate Matrix", "Decorator with arguments") over paragraphs
+    that set a scene and ask ("Given an NxN matrix, write a method to rotate it. Can you do it in place?"),
+    then code or nothing. The lead paragraphs are one question, whatever their length. A document sets its
+    problems this way at one heading level, so two such sections at a level are needed; a heading that names
+    the statement ("Description", "Problem Statement") is enough alone, and the rest of its section
+    (examples, constraints) belongs to the question."""
+    found: dict[int, list[tuple[int, list[int]]]] = defaultdict(list)  # heading level -> (heading, lead)
+    for i, block in enumerate(blocks):
+        if block.kind != "heading" or layout.verdict(i).question:
+            continue
+        lead = _lead_paragraphs(blocks, candidates, layout, i + 1)
+        if not lead:
+            continue
+        texts = [candidates[j].question for j in lead]
+        joined = " ".join(texts)
+        if len(joined) > settings.max_statement_chars or not any(candidates[j].asks_outright for j in lead):
+            continue
+        found[block.level].append((i, lead))
+    for level, sections in found.items():
+        # sections whose lead is a question already do not make a document of titled problems
+        unworded = sum(not layout.verdict(lead[0]).question for _, lead in sections)
+        for heading, lead in sections:
+            problem = bool(cues.problem_heading.search(candidates[heading].question)) if candidates[heading] else False
+            if unworded < 2 and not problem:
+                continue
+            layout.verdicts[lead[0]] = Verdict(True, True, by_layout=True)
+            layout.statements[lead[0]] = lead[1:]
+            if problem:
+                body = []
+                for j in range(lead[-1] + 1, len(blocks)):
+                    if blocks[j].kind == "heading":
+                        break
+                    body.append(j)
+                layout.statement_body[lead[0]] = body
+
+
+def _lead_paragraphs(blocks: Sequence[Block], candidates: Sequence[Candidate | None], layout: Layout,
+                     start: int) -> list[int]:
+    """The paragraphs a section opens with, up to a label ("Example 1:"), another block kind, or a second
+    question; empty when the section opens otherwise or with excluded text."""
+    lead: list[int] = []
+    for j in range(start, len(blocks)):
+        cand = candidates[j]
+        if blocks[j].kind != "paragraph" or blocks[j].depth != 0 or cand is None or cand.label:
+            break
+        if cand.excluded and cand.excluded not in ("too_long", "lead_in"):
+            break
+        if lead and layout.verdict(j).question:
+            break  # a question of its own: the lead stops before it
+        lead.append(j)
+    return lead

@@ -46,6 +46,7 @@ class Open:
     section: str | None
     section_path: tuple[str, ...]
     template: bool = False  # set in one of the document's question templates
+    statement: bool = False  # a titled problem's statement: a solution heading below it starts its answer
     parent: str | None = None  # the stem it is a sub-question of
     reject: str | None = None  # reason decided by context (interview FAQ section, ...), applied at close
     answer: list[Block] = field(default_factory=list)
@@ -145,6 +146,10 @@ class Walk:
         text = clean_question(block.text)
         cur = self.current
         verdict = self.layout.verdict(index)
+        if cur and cur.statement and not cur.answer and self.cues.solution_heading.search(text):
+            cur.cued = True  # "Solution (Python)" under a problem statement: its section is the answer
+            self.fates[block.order] = "answer"
+            return
         if cur and cur.family == "heading" and block.level > cur.block.level and self.cues.answer_section.search(text):
             for kept in cur.answer:
                 self.fates[kept.order] = "question"  # "2 Answers": what came before was the question's own body
@@ -214,6 +219,18 @@ class Walk:
             return True
         cur.follow_depth = None
         return False
+
+    def take_statement(self, index: int, item: Open) -> None:
+        """A titled problem: its further paragraphs join the question text; its examples and constraints (a
+        "Problem Statement" section's rest) belong to the question, not to the answer."""
+        more = self.layout.statements[index]
+        blocks = self.doc.blocks
+        if more:
+            item.question = " ".join([item.question, *(self.candidates[j].question for j in more)])
+            item.question_raw = "\n\n".join([item.question_raw, *(blocks[j].markdown or blocks[j].text for j in more)])
+        item.statement, item.rule = True, "statement"
+        for j in (*more, *self.layout.statement_body.get(index, ())):
+            self.fates[blocks[j].order] = "question"
 
     def strip_answer_label(self, block: Block) -> Block | None:
         """Strip an answer label ("Sample answer:", "**Answer:**"); None when nothing but the label remains."""
@@ -310,6 +327,8 @@ class Walk:
             self.close()
 
     def block(self, index: int, block: Block) -> None:
+        if block.order in self.fates:
+            return  # taken by a question already (a problem statement's further paragraphs, its examples)
         if block.kind == "heading":
             self.heading(index, block)
             return
@@ -357,6 +376,8 @@ class Walk:
             item = self.open(block, cand, text, cand.question_md, cand.family, rule_name(block, cand.family),
                              verdict.template)
             item.parent = self.layout.stems.get(parent) if parent is not None else None
+            if index in self.layout.statements:
+                self.take_statement(index, item)
             return
         if block.kind == "paragraph" and block.depth == 0 and self.lead_in and not question:
             self.lead_in = None  # prose ends an announced list

@@ -34,9 +34,12 @@ def is_title_case(text: str) -> bool:
 
 def _short_prompt(words: list[str], cues: Cues, marked: bool) -> bool:
     """Two words that are still a prompt: an imperative and its object, closed like a sentence or set as a
-    question ("Explain backpropagation.", "3. Define overfitting"); not a bare "Compare plans" button."""
+    question ("Explain backpropagation.", "3. Define overfitting"), or a question word and its subject
+    ("Why RDBMS?", "What's NoSQL?"); not a bare "Compare plans" button."""
     if len(words) != 2:
         return False
+    if words[1].endswith("?") and first_words(" ".join(words), 1) in cues.question_words:
+        return len(words[1].rstrip("?")) >= 2
     thing = words[1].rstrip(".?!").lower()
     if len(thing) < 4 or thing in _NOT_A_THING:  # "Share this.", "Find more."
         return False
@@ -50,11 +53,15 @@ def sentences(text: str) -> list[str]:
 
 def _opens_question(text: str, cues: Cues, marked: bool) -> bool:
     """The text opens with a question word or an imperative (after a short leading phrase: "In CNNs, what ...")."""
-    first = first_words(text, 1)
-    if first in cues.question_words or opens_with(text, cues.imperatives) or (marked and first in cues.task_verbs):
+    if _opens_ask(text, cues, marked):
         return True
     lead, _, clause = text.partition(",")
-    return len(lead.split()) <= 5 and first_words(clause, 1) in cues.question_words
+    return len(lead.split()) <= 5 and _opens_ask(clause, cues, marked)
+
+
+def _opens_ask(text: str, cues: Cues, marked: bool) -> bool:
+    first = first_words(text, 1)
+    return first in cues.question_words or opens_with(text, cues.imperatives) or (marked and first in cues.task_verbs)
 
 
 def is_question_shaped(
@@ -105,6 +112,22 @@ def asks(text: str, cues: Cues) -> bool:
         (s.rstrip().endswith("?") and not opens_with(s, cues.promo_openings)) or _opens_question(s, cues, True)
         for s in sentences(text)
     )
+
+
+def asks_strongly(text: str, cues: Cues) -> bool:
+    """Some sentence asks outright: it ends with "?" or opens with an imperative or a task verb, directly or
+    after a short leading clause ("Given two strings, write a method ..."); a scenario opener alone ("Suppose
+    we have ...", "Imagine ...") sets a scene, it does not ask."""
+    def imperative(s: str) -> bool:
+        return opens_with(s, cues.imperatives) or first_words(s, 1) in cues.task_verbs
+
+    for s in sentences(text):
+        if s.rstrip().endswith("?") and len(s.split()) >= 3 and not opens_with(s, cues.promo_openings):
+            return True
+        lead, _, clause = s.partition(",")
+        if imperative(s) or (len(lead.split()) <= 12 and clause and imperative(clause)):
+            return True
+    return False
 
 
 def is_meta(text: str, cues: Cues) -> bool:
