@@ -28,6 +28,7 @@ class Cues:
     imperatives: tuple[str, ...]  # may be several words ("walk me through")
     task_verbs: tuple[str, ...]  # coding-prompt verbs, trusted only on lines marked as questions
     listing_prompts: tuple[str, ...]  # imperatives asking for a list ("Name ...", "List ...")
+    reported_replies: tuple[str, ...]  # "Said ...", "I answered ...": a reply reported after the question
     title_openings: tuple[str, ...]
     promo_openings: tuple[str, ...]  # "Ready to ...?" / "Want more ...?": sales lines, not questions
     answer_label: re.Pattern[str]  # matches "Sample answer:" at the start of a paragraph
@@ -69,6 +70,7 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         imperatives=tuple(sorted((w.lower() for w in raw["imperatives"]), key=len, reverse=True)),
         task_verbs=tuple(w.lower() for w in raw["task_verbs"]),
         listing_prompts=tuple(w.lower() for w in raw["listing_prompts"]),
+        reported_replies=tuple(w.lower() for w in raw["reported_replies"]),
         title_openings=tuple(w.lower() for w in raw["title_openings"]),
         promo_openings=tuple(w.lower() for w in raw["promo_openings"]),
         answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+"),

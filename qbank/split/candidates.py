@@ -138,14 +138,28 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
                 return make(question, lines[0].strip(), lines[1].strip(), "inline")
     question = clean_question(block.text)
     if family in ("list", "plain", "label"):
-        # "What is hypothesis testing? chi-squared test: ..." : the lower-case rest after the ask is a note on it
-        cut = _AFTER_ASK.search(question)
+        # "What is hypothesis testing? chi-squared test: ..." : the lower-case rest after the ask is a note on
+        # it; "What are the problems of GANs? Said mode collapse." : a reply the candidate reports
+        cut = _AFTER_ASK.search(question) or _reported_reply(question, cues)
         if cut and not asks(question[cut.end() :], cues):
             head = question[: cut.start() + 1]
             if is_question_shaped(head, cues, settings, marked, placed):
                 rest = question[cut.end() :].strip()
                 return make(head, head, rest, "inline")
     return make(question, md)
+
+
+_LAST_ASK = re.compile(r"\?\s+(?=\S)")
+
+
+def _reported_reply(question: str, cues: Cues) -> re.Match[str] | None:
+    """Where a reply reported after the last "?" starts ("... GANs? Said mode collapse ..."), or None."""
+    last = None
+    for last in _LAST_ASK.finditer(question):
+        pass
+    if last is None or not opens_with(question[last.end() :], cues.reported_replies):
+        return None
+    return last
 
 
 def _excluded(question: str, block: Block, md: str, cues: Cues, settings: SplitSettings, shaped: bool) -> str | None:

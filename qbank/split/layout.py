@@ -49,10 +49,12 @@ class Verdict:
 class _Tally:
     members: int = 0
     evidence: float = 0.0
+    worded: int = 0  # members whose wording alone reads as a question
 
     def add(self, value: float) -> None:
         self.members += 1
         self.evidence += value
+        self.worded += value == 1.0
 
     @property
     def share(self) -> float:
@@ -132,6 +134,8 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
 
     def run_is_questions(run: int, sig: str) -> bool:
         t, prior = run_tally[run], groups[sig].share
+        if not t.worded and t.members > 2:
+            return False  # decorated titles ("💬 Communication Tips") with not one question among them
         return (t.evidence + SMOOTHING * prior) / (t.members + SMOOTHING) >= RUN_SHARE
 
     layout = Layout(templates=templates)
@@ -146,6 +150,8 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
         template = cand.signature in templates or question_run
         if cand.excluded:
             layout.verdicts[i] = Verdict(False, template, reason=cand.excluded)
+        elif cand.shaped and not template and _outlier(run_tally[run], question_run, cand):
+            layout.verdicts[i] = Verdict(False, reason="outlier")
         elif cand.shaped:
             layout.verdicts[i] = Verdict(True, template)
         elif question_run:
@@ -157,6 +163,16 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
     _mark_titles(blocks, candidates, layout)
     _mark_statements(blocks, candidates, layout, cues, settings)
     return layout
+
+
+def _outlier(run: _Tally, question_run: bool, cand: Candidate) -> bool:
+    """A worded member of a list that is not a list of questions: a tip phrased as an imperative among tips
+    ("Define success metrics clearly"), a rhetorical question among remarks. Explicit "?" questions stand unless
+    they are a small minority of their list."""
+    if question_run or run.members < 4 or cand.block.kind != "list_item":
+        return False
+    share = run.worded / run.members
+    return share < 0.25 or (share < 0.5 and not cand.question.rstrip().endswith("?"))
 
 
 def _mark_stems(blocks, candidates, run_of, layout: Layout, run_is_questions) -> None:

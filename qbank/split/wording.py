@@ -91,6 +91,8 @@ def is_question_shaped(
     if core.endswith("?"):
         if starts:
             return len(parts) <= 3
+        if len(parts) <= 5 and _opens_question(parts[-1], cues, marked):
+            return True  # a scenario, then the ask: "You have 3 features, X, Y, Z. ... Should X and Z be ...?"
         # a trailing "?" alone is not substance: "Ready to practice?" is a sales line wherever it stands
         return (marked or placed) and len(parts) <= 2 and not opens_with(core, cues.promo_openings)
     if opens_with(core, cues.title_openings) or is_title_case(core):
@@ -102,7 +104,7 @@ def is_question_shaped(
     if "?" not in core:
         return len(parts) <= 2
     # "What is X? Give an example." : a question, then imperatives only
-    return len(parts) <= 3 and all(s.rstrip().endswith("?") or opens_with(s, cues.imperatives) for s in parts)
+    return len(parts) <= 3 and all(s.rstrip().endswith("?") or _opens_ask(s, cues, marked) for s in parts)
 
 
 def asks(text: str, cues: Cues) -> bool:
