@@ -58,7 +58,7 @@ def _any(patterns: list[str]) -> re.Pattern[str]:
 def _labels(labels: list[str], tail: str) -> re.Pattern[str]:
     # longest first so "sample answer" wins over "answer"; the label must be followed by ":" / "." / "-"
     alts = "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
-    return re.compile(rf"^\s*(?:{alts}){tail}", re.IGNORECASE)
+    return re.compile(rf"^\s*(?:{alts})(?:{tail})", re.IGNORECASE)
 
 
 @lru_cache(maxsize=8)
@@ -73,7 +73,7 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         reported_replies=tuple(w.lower() for w in raw["reported_replies"]),
         title_openings=tuple(w.lower() for w in raw["title_openings"]),
         promo_openings=tuple(w.lower() for w in raw["promo_openings"]),
-        answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+"),
+        answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+|\.\s*(?=\S)"),
         answer_button=_labels(raw["answer_buttons"], r"\s*[:：.]?\s*$"),
         question_label=_labels(raw["question_labels"], r"\s*\d{0,3}\s*[:.)：]\s*|\s+\d{1,3}\s*[-–—]\s+"),
         follow_up_label=_labels(raw["follow_up_labels"], r"\s*[:：]?\s*$"),

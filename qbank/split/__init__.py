@@ -82,9 +82,14 @@ def _fold_repeats(doc: StructuredDoc, walk: Walk, layout: Layout) -> tuple[list[
     by_key: dict[str, int] = {}
     plain_keys = {match_key(q.question) for q in walk.kept if not q.block.link}
     rejected = walk.rejected
-    for item in walk.kept:
+    answers = [render_answer(item) for item in walk.kept]
+    for n, item in enumerate(walk.kept):
+        for earlier in range(max(0, n - item.shared), n if answers[n][0] else 0):
+            if answers[earlier][0] is None:  # one answer after a list of questions answers each of them
+                answers[earlier] = answers[n]
+                walk.kept[earlier].answer_kind = "grouped"
+    for item, (markdown, text) in zip(walk.kept, answers):
         key = match_key(item.question)
-        markdown, text = render_answer(item)
         if item.block.link and key in plain_keys:
             _drop(walk, item, "toc_link")
             continue

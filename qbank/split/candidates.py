@@ -106,10 +106,10 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
         if answer_md is None and family != "heading":
             with_hint = question
             question, hint = split_hint(question, cues)
-            if hint is not None:
+            if hint is not None and not _only_a_link(hint, md):
                 answer_md, kind = hint, "hint"
-            else:
-                with_hint = None
+            elif hint is None:
+                with_hint = None  # (a hint that is only a link is dropped from the question, not an answer)
         shaped = is_question_shaped(question, cues, settings, marked or decorated, placed or decorated)
         return Candidate(
             block, family, sig, question, question_md, answer_md,
@@ -147,6 +147,20 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
                 rest = question[cut.end() :].strip()
                 return make(head, head, rest, "inline")
     return make(question, md)
+
+
+_LINK_TEXT = re.compile(r"\[([^\[\]]+)\]\([^()\s]+\)")
+_URL = re.compile(r"https?://\S+")
+
+
+def _only_a_link(hint: str, markdown: str) -> bool:
+    """A parenthetical that points elsewhere ("(see the [docs](...))", "(explanation: https://...)") is a
+    reference, not an answer."""
+    if _URL.search(hint):
+        rest = _URL.sub("", hint).strip(" .,;")
+        return rest.endswith(":") or len(rest.split()) <= 3  # "(Beautiful explanation by X: https://...)"
+    linked = sum(len(m.group(1)) for m in _LINK_TEXT.finditer(markdown) if m.group(1) in hint)
+    return linked >= 0.5 * len(hint.strip())
 
 
 _LAST_ASK = re.compile(r"\?\s+(?=\S)")

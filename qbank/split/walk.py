@@ -46,6 +46,7 @@ class Open:
     section: str | None
     section_path: tuple[str, ...]
     template: bool = False  # set in one of the document's question templates
+    entry: int | None = None  # an answer entry ("16. Handling High Variance:" + "Ans. ..."): the number it answers
     statement: bool = False  # a titled problem's statement: a solution heading below it starts its answer
     parent: str | None = None  # the stem it is a sub-question of
     reject: str | None = None  # reason decided by context (interview FAQ section, ...), applied at close
@@ -55,6 +56,7 @@ class Open:
     answer_kind: str | None = None  # "inline" | "hint" when the answer was written on the question's line
     cued: bool = False  # an answer label was seen
     run: int = 0  # how many bare questions directly precede this one
+    shared: int = 0  # how many of those bare questions share this one's answer (a labelled answer after a list)
     follow_ups: list[str] = field(default_factory=list)
     follow_depth: int | None = None  # depth of the "Follow-Up Points:" label while collecting
 
@@ -127,12 +129,39 @@ class Walk:
         item, self.current = self.current, None
         if item is None:
             return
+        if item.entry is not None:
+            self.file_entry(item)
+            return
         if item.reject:
             self.reject(item.question, item.reject, item.block)
             for block in item.answer:
                 self.reject(block.text, item.reject, block)
             return
         self.kept.append(item)
+
+    def file_entry(self, entry: Open) -> None:
+        """Answers set apart from their questions ("Questions" listed first, then "N. <title>:" and "Ans. ..."):
+        the answer goes to the question of the same number that has none yet."""
+        target = next((q for q in self.kept if question_number(q.block) == entry.entry and not q.has_answer), None)
+        if target is None or not entry.answer:
+            self.reject(entry.question, "answer_title", entry.block)
+            for block in entry.answer:
+                self.reject(block.text, "orphan_answer", block)
+            return
+        self.fates[entry.block.order] = "answer"
+        target.answer.extend(entry.answer)
+
+    def answer_entry(self, index: int, block: Block) -> int | None:
+        """The number this block titles an answer for: a numbered line that is no question, set as a title
+        (bold, or ending with ':'), right before an answer label ("Ans.", "Answer:")."""
+        number = question_number(block)
+        cand = self.candidates[index]
+        if number is None or cand is None or self.layout.verdict(index).question or index + 1 >= len(self.doc.blocks):
+            return None
+        if not (block.bold or block.text.rstrip().endswith((":", "："))):
+            return None
+        after = self.doc.blocks[index + 1].text
+        return number if self.cues.answer_label.match(after) or self.cues.answer_button.match(clean_question(after)) else None
 
     def add_answer(self, block: Block | None, source: Block) -> None:
         """`source` is consumed by the open answer; `block` (None for a bare label) is what it contributes."""
@@ -297,6 +326,10 @@ class Walk:
         if not labelled and not cur.has_answer and cur.run >= (1 if cur.family in ("list", "plain") else 2):
             self.close()
             return
+        if labelled and not cur.has_answer and cur.run and self.cues.answer_label.match(block.text):
+            # "Expected answer: ..." after a list of bare questions answers all of them (a bare "Answer" toggle
+            # is one question's)
+            cur.shared = cur.run
         self.add_answer(self.strip_answer_label(block), block)
 
     def table(self, block: Block) -> None:
@@ -345,6 +378,11 @@ class Walk:
         text = cand.question
         if self.follow_up(block, clean_question(block.text)):
             return
+        number = self.answer_entry(index, block) if self.kept else None
+        if number is not None:
+            self.open(block, None, text, block.markdown or block.text, "bold", "answer_entry")
+            self.current.entry = number
+            return
         verdict = self.layout.verdict(index)
         in_heading_answer = self.current is not None and self.current.family == "heading"
         if block.kind == "paragraph" and block.text.rstrip().endswith((":", "：")) and block.depth == 0 and not in_heading_answer:
@@ -388,6 +426,17 @@ class Walk:
                 self.reject(text, "toc_link", block)
             return
         self.attach(block)
+
+
+_LEADING_NUMBER = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[qQ](?:uestion)?\s*)?(\d{1,3})\s*[.):]")
+
+
+def question_number(block: Block) -> int | None:
+    """The number a block is set with: its list item number, or "12." / "Q12:" opening its text."""
+    if block.number is not None:
+        return block.number
+    m = _LEADING_NUMBER.match(block.markdown or block.text) or _LEADING_NUMBER.match(block.text)
+    return int(m.group(1)) if m else None
 
 
 def rule_name(block: Block, family: str) -> str:
