@@ -91,7 +91,12 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
 def _code_blocks_stay_blocks(soup: BeautifulSoup) -> None:
     """trafilatura writes a one-line `<pre>` as inline code on the line before the next paragraph, which
     Markdown then joins with it (so a following question vanishes into the code); a trailing newline makes
-    it write a fenced block."""
+    it write a fenced block. A `<textarea>` with text in it shows code on hand-written pages: a `<pre>` too
+    (an empty one is a form field, dropped with the page chrome)."""
+    for area in soup.find_all("textarea"):
+        if area.get_text().strip():
+            area.name = "pre"
+            area.attrs = {}
     for pre in soup.find_all("pre"):
         code = pre.find("code")
         if code is None:

@@ -106,15 +106,17 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
         if answer_md is None and family != "heading":
             with_hint = question
             question, hint = split_hint(question, cues)
-            if hint is not None and not _only_a_link(hint, md):
+            if hint is not None and not _only_a_link(hint, md) and not cues.reference_aside.search(hint):
                 answer_md, kind = hint, "hint"
             elif hint is None:
                 with_hint = None  # (a hint that is only a link is dropped from the question, not an answer)
         shaped = is_question_shaped(question, cues, settings, marked or decorated, placed or decorated)
         return Candidate(
             block, family, sig, question, question_md, answer_md,
-            strip_markup(answer_md) if answer_md else None, kind, shaped, decorated, asks(question, cues),
-            asks_strongly(question, cues), _excluded(question, block, md, cues, settings, shaped), with_hint,
+            strip_markup(answer_md) if answer_md else None, kind, shaped, decorated,
+            shaped or asks(question, cues),
+            family in ("plain", "label", "bold") and asks_strongly(question, cues),  # a problem statement's lead
+            _excluded(question, block, md, cues, settings, shaped), with_hint,
         )
 
     if family != "heading":
@@ -182,7 +184,7 @@ def _excluded(question: str, block: Block, md: str, cues: Cues, settings: SplitS
         return "empty"
     if block.kind == "paragraph" and only_links(md):
         return "links"  # a row of badges or links ("[![Build](...)](...)") whatever its alt texts say
-    if cues.boilerplate.search(block.text) or cues.boilerplate.search(question):
+    if cues.boilerplate.search(question):
         return "boilerplate"
     first = sentences(question)[0]
     if first.rstrip().endswith("?") and opens_with(first, cues.promo_openings):
@@ -203,7 +205,7 @@ def notes_not_hints(candidates: list[Candidate | None], cues: Cues) -> list[Cand
     they are all notes: each stays in its question instead of becoming its hint."""
     hinted = [c for c in candidates if c is not None and c.answer_kind == "hint"]
     notes = sum(bool(cues.topic_note.search(c.answer_md or "")) for c in hinted)
-    if not hinted or notes * 2 < len(hinted):
+    if notes < 2 or notes * 2 <= len(hinted):
         return candidates
     return [
         replace(c, question=c.with_hint, answer_md=None, answer_text=None, answer_kind=None, with_hint=None)

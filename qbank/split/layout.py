@@ -54,7 +54,7 @@ class _Tally:
     def add(self, value: float) -> None:
         self.members += 1
         self.evidence += value
-        self.worded += value == 1.0
+        self.worded += value == 1.0  # (the sum of evidence counts "?" lines; worded is the same test)
 
     @property
     def share(self) -> float:
@@ -80,9 +80,13 @@ _NONE = Verdict(False)
 
 
 def evidence(c: Candidate) -> float:
+    """What a member says of its group: 1 worded as a question (or closed by a "?" that is no sales line),
+    1/2 set as a question (numbered heading, label, tag), else 0."""
     if c.excluded:
         return 0.0
-    return 1.0 if c.shaped else 0.5 if c.decorated else 0.0
+    if c.shaped or (c.question.endswith("?") and c.asks and c.words >= 3):
+        return 1.0
+    return 0.5 if c.decorated else 0.0
 
 
 def runs(blocks: Sequence[Block], candidates: Sequence[Candidate | None]) -> list[int | None]:
@@ -187,6 +191,8 @@ def _mark_stems(blocks, candidates, run_of, layout: Layout, run_is_questions) ->
         outer = enclosing.get(block.depth - 1) if block.depth else None
         if cand is None or cand.excluded or (outer is not None and layout.verdict(outer).question):
             continue
+        if block.depth and cand.signature not in layout.templates:
+            continue  # deep in a list of another kind: the structure of an answer
         children = _nested_items(blocks, i)
         if sum(layout.verdict(c).question for c in children) < 2:
             continue
@@ -258,11 +264,11 @@ def _mark_statements(blocks: Sequence[Block], candidates: Sequence[Candidate | N
             continue
         found[block.level].append((i, lead))
     for level, sections in found.items():
-        # sections whose lead is a question already do not make a document of titled problems
-        unworded = sum(not layout.verdict(lead[0]).question for _, lead in sections)
+        # sections that only open with a question of their own do not make a document of titled problems
+        statements = sum(len(lead) > 1 or not layout.verdict(lead[0]).question for _, lead in sections)
         for heading, lead in sections:
             problem = bool(cues.problem_heading.search(candidates[heading].question)) if candidates[heading] else False
-            if unworded < 2 and not problem:
+            if (len(sections) < 2 or not statements) and not problem:
                 continue
             layout.verdicts[lead[0]] = Verdict(True, True, by_layout=True)
             layout.statements[lead[0]] = lead[1:]

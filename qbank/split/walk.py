@@ -193,8 +193,10 @@ class Walk:
         if chrome and cur and not cur.has_answer:
             self.reject(block.text, "boilerplate", block)  # page chrome between a question and its answer
             return
-        if cur and cur.family == "heading" and block.level > cur.block.level and not chrome and not verdict.question:
-            self.add_answer(block, block)  # a sub-heading inside a heading question's answer ("### Example")
+        deeper = cur is not None and cur.family == "heading" and block.level > cur.block.level
+        if deeper and not chrome and (not verdict.question or (cur.template and not verdict.template)):
+            # a sub-heading inside a heading question's answer ("#### Example", "#### Why does it matter?")
+            self.add_answer(block, block)
             return
         self.close()
         self.lead_in = None
@@ -297,7 +299,9 @@ class Walk:
             return after_text and ((block.bold and block.depth == 0) or (verdict.template and not verdict.by_layout))
         if block.kind == "list_item":
             # bullets after a bold or plain question are its answer, unless they are the document's questions
-            return cur.family == "list" or (verdict.template and cur.has_answer and cur.template)
+            # or a numbered question after an answer ("Q. ..." / "Ans. ..." / "1) ...?")
+            numbered = (cand.decorated or block.ordered) and cand.question.endswith("?") and block.depth == 0
+            return cur.family == "list" or (cur.has_answer and ((verdict.template and cur.template) or numbered))
         if cand.family in ("bold", "label"):
             return True
         # a plain line right after a bold or labelled question is its answer, however it is worded

@@ -18,12 +18,20 @@ _NOT_A_THING = frozenset({"this", "that", "these", "those", "more", "here", "the
 
 
 def first_words(text: str, n: int) -> str:
-    return " ".join(w.strip("\"'“‘(").lower() for w in text.split()[:n])
+    return " ".join(w.strip("\"'“‘(").lower() for w in text.split(maxsplit=n)[:n])
+
+
+_PHRASE_SETS: dict[int, tuple[tuple[str, ...], frozenset[str], int]] = {}
 
 
 def opens_with(text: str, phrases: tuple[str, ...]) -> bool:
-    head = first_words(text, 4)
-    return any(head == p or head.startswith(p + " ") for p in phrases)
+    """The text's first words are one of `phrases` (each one to four words, lower case)."""
+    entry = _PHRASE_SETS.get(id(phrases))
+    if entry is None or entry[0] is not phrases:
+        entry = _PHRASE_SETS[id(phrases)] = (phrases, frozenset(phrases), max(len(p.split()) for p in phrases))
+    _, known, longest = entry
+    words = first_words(text, longest).split(" ")
+    return any(" ".join(words[:k]) in known for k in range(1, len(words) + 1))
 
 
 def is_title_case(text: str) -> bool:
