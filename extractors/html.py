@@ -212,6 +212,36 @@ def _separate_item_paragraphs(md: str) -> str:
     return "\n".join(out)
 
 
+def _nest_list_items(md: str) -> str:
+    """trafilatura indents a nested list by two spaces under its parent item whatever the marker's width, so
+    under "2. " (three columns) CommonMark reads the nested items as siblings. Indent each nested item (and
+    the lines under it) to its parent's content column."""
+    out: list[str] = []
+    stack: list[tuple[int, int, int]] = []  # (source indent, output indent, content column) of open items
+    shift = 0
+    for line in md.splitlines():
+        m = _LATER_LINE.match(line)
+        if not line.strip():
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if m is None:
+            if indent == 0:
+                stack.clear()
+            out.append(" " * shift + line if indent and stack else line)
+            continue
+        while stack and indent <= stack[-1][0]:
+            stack.pop()
+        target = stack[-1][2] if stack else indent
+        if stack and indent > stack[-1][0]:
+            target = max(indent, stack[-1][2])
+        shift = target - indent
+        new = " " * target + line.lstrip(" ")
+        stack.append((indent, target, target + len(m["marker"]) + 1))
+        out.append(new)
+    return "\n".join(out)
+
+
 def _keeps_enough(md: str | None, main: Tag) -> bool:
     """trafilatura output is usable when it keeps enough of the visible text and most headings
     (its fallback path can silently drop every heading, and headings often are the questions)."""
@@ -256,7 +286,7 @@ def _main_markdown(soup: BeautifulSoup) -> str:
             include_links=False, include_comments=False, with_metadata=False, favor_recall=favor_recall,
         )
         if _keeps_enough(extracted, main):
-            return _separate_item_paragraphs(extracted)
+            return _separate_item_paragraphs(_nest_list_items(extracted))
     return soup_to_markdown(main)
 
 

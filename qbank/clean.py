@@ -56,6 +56,7 @@ class Cues:
     ask_the_interviewer: AnyOf
     interview_faq: AnyOf
     skip_section: AnyOf
+    tips_section: AnyOf  # "Interview Tips", "How to practise": advice, not questions
     boilerplate: AnyOf
     answer_section: AnyOf  # "2 Answers": a Q&A site's answers start below
     meta_question: AnyOf  # about interviews, question lists or jobs, not asked in an interview
@@ -93,12 +94,15 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
         promo_openings=tuple(w.lower() for w in raw["promo_openings"]),
         answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+|\.\s*(?=\S)|\)\s+"),
         answer_button=_labels(raw["answer_buttons"], r"\s*[:：.]?\s*$"),
-        question_label=_labels(raw["question_labels"], r"\s*\d{0,3}\s*[:.)：]\s*|\s+\d{1,3}\s*[-–—]\s+"),
+        # "Q:", "Question 3:", "Q.2 ", "Q. 12) ", "Question 4 - "
+        question_label=_labels(raw["question_labels"],
+                               r"\s*\d{0,3}\s*[:.)：]\s*(?:\d{1,3}\s*[.:)]?\s+)?|\s+\d{1,3}\s*[-–—]\s+"),
         follow_up_label=_labels(raw["follow_up_labels"], r"\s*[:：]?\s*$"),
         question_lead_in=_any(raw["question_lead_ins"]),
         ask_the_interviewer=_any(raw["ask_the_interviewer"]),
         interview_faq=_any(raw["interview_faq"]),
         skip_section=_any(raw["skip_sections"]),
+        tips_section=_any(raw["tips_sections"]),
         boilerplate=_any(raw["boilerplate"]),
         answer_section=_any(raw["answer_sections"]),
         meta_question=_any(raw["meta_questions"]),
@@ -132,7 +136,7 @@ _NAME = r"[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,2}"
 _ASKED_BY = re.compile(rf"(?<=\?)\s*\({_NAME}(?:\s*[,/|;]\s*{_NAME}){{0,7}}\)$")
 _LEADER = re.compile(
     r"^\s*(?:#{1,6}\s+|>\s*|[-*+•◦▪▫‣⁃○●■□➢►▶✓✔–—·]\s+|\[[ xX]\]\s+|\(?\d{1,3}[.)]\s*(?=\D)|\(\d{1,3}\)\s*"
-    r"|[qQ]\d{1,3}\s*[.:)\-–—]\s*|#\d{1,4}\s*[.:)\-]?\s*)"
+    r"|[qQ]\d{1,3}\s*[.:)\-–—]\s*|#\d{1,4}\s*[.:)\-]?\s*|\[[^\[\]\s]{1,12}\]\s+)"
 )
 
 

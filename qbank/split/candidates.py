@@ -18,8 +18,11 @@ from qbank.split.wording import asks, asks_strongly, is_meta, is_question_shaped
 
 _INLINE_BOLD_Q = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?(\*\*|__)(?P<q>.+?)\1\s*[:\-–—]?\s*(?P<rest>\S.*)$", re.DOTALL)
 _INLINE_ANSWER = re.compile(
-    r"(?:(?<=[?.!:)*`])[ \t]*|\n\s*)(?:\*\*|__)?\s*(?:A|Ans|Answer)\s*[:：](?:\*\*|__)?\s+", re.IGNORECASE
+    r"(?:(?<=[?.!:)*`])[ \t]*|\n\s*)(?:\*\*|__)?\s*"
+    r"(?:(?:A|Ans|Answer)\s*[:：]|(?:Ans|A)\.|A\)(?!.*\bB\)))(?:\*\*|__)?\s+",  # "A)" unless options follow
+    re.IGNORECASE | re.DOTALL,
 )
+_DASH_ANSWER = re.compile(r"(?<=\?)\s+[-–—]\s+(?=\S)")  # "What is a WAL? - an append-only log of changes"
 NUMBERED = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[qQ]\s*)?\d{1,3}[.):]\s")
 _ITEM_MARKER = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _MD_LINK = re.compile(r"!?\[[^\[\]]*\]\([^()\s]*\)")
@@ -140,6 +143,10 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
                 return make(question, lines[0].strip(), lines[1].strip(), "inline")
     question = clean_question(block.text)
     if family in ("list", "plain", "label"):
+        dash = _DASH_ANSWER.search(question)
+        if dash and is_question_shaped(question[: dash.start()], cues, settings, marked, placed):
+            head = question[: dash.start()]
+            return make(head, head, question[dash.end() :].strip(), "hint")
         # "What is hypothesis testing? chi-squared test: ..." : the lower-case rest after the ask is a note on
         # it; "What are the problems of GANs? Said mode collapse." : a reply the candidate reports
         cut = _AFTER_ASK.search(question) or _reported_reply(question, cues)

@@ -27,7 +27,7 @@ from qbank.records import Block, Rejected, StructuredDoc
 from qbank.settings import SplitSettings
 from qbank.split.candidates import NUMBERED, Candidate
 from qbank.split.layout import Layout, Verdict
-from qbank.split.wording import match_key
+from qbank.split.wording import first_words, match_key
 
 _EMPHASIS_EDGE = re.compile(r"^[\s*_]+")
 _TABLE_Q_HEADER = re.compile(r"\b(questions?|q|prompts?)\b", re.IGNORECASE)
@@ -108,6 +108,10 @@ class Walk:
             return "interview_faq"
         if self.lead_in and self.lead_in != "questions":
             return self.lead_in
+        if self.mode == "tips":
+            # advice for the candidate: its imperatives are tips; an explicit "What is X?" still counts
+            asks = question.rstrip().endswith("?") and first_words(question, 1) in self.cues.question_words
+            return None if asks else "tips"
         return self.mode
 
     def open(self, block: Block, cand: Candidate | None, question: str, question_md: str, family: str, rule: str,
@@ -230,6 +234,8 @@ class Walk:
             return "ask_the_interviewer"
         if self.cues.interview_faq.search(heading):
             return "interview_faq"
+        if self.cues.tips_section.search(heading) and self.headings:
+            return "tips"  # (not the document's own title: "... Questions (and How to Prepare)")
         return None
 
     def follow_up(self, block: Block, text: str) -> bool:

@@ -189,7 +189,7 @@ def split_hint(text: str, cues: Cues) -> tuple[str, str | None]:
     listed = "," in hint or " or " in hint
     if question.endswith("?") or (_asks_for_list(question, cues) and listed and not question.endswith(".")):
         return question, hint
-    if question.endswith(".") and listed and len(sentences(question)) >= 2:
+    if question.endswith("."):
         return question, hint  # "Name some loss functions. Compare and contrast. (L1, L2, Huber)"
     return text, None
 
