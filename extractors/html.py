@@ -93,6 +93,8 @@ def _code_blocks_stay_blocks(soup: BeautifulSoup) -> None:
     Markdown then joins with it (so a following question vanishes into the code); a trailing newline makes
     it write a fenced block. A `<textarea>` with text in it shows code on hand-written pages: a `<pre>` too
     (an empty one is a form field, dropped with the page chrome)."""
+    for script in soup.find_all(["sub", "sup"]):
+        script.unwrap()  # trafilatura moves sub/superscript text out of place ("start<sub>i</sub>" -> "starti")
     for area in soup.find_all("textarea"):
         if area.get_text().strip():
             area.name = "pre"

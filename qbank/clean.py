@@ -120,7 +120,13 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)|<a\b[^>]*>(.*?)</a>", re.IGNORECASE)
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# HTML tags by name: "Partial<T>" or "<K extends keyof T>" in a TypeScript question are text, not tags
+_HTML_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|br|center|cite|code|dd|del|details|div|dl|dt|em|font|h[1-6]|hr|i|img|ins|kbd|"
+    r"li|mark|ol|p|pre|q|s|samp|small|span|strike|strong|sub|summary|sup|table|tbody|td|th|thead|tr|tt|u|ul|var)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
 _EMPHASIS = (
     re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
     re.compile(r"(?<!\w)__(?=\S)(?!\w+__(?:\W|$))(.+?)(?<=\S)__(?!\w)"),  # not Python dunders (__init__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from qbank.clean import Cues, clean_question, strip_markup
+from qbank.clean import Cues, clean_question, is_placeholder_answer, strip_markup
 from qbank.records import Block
 from qbank.settings import SplitSettings
 from qbank.split.wording import asks, asks_strongly, is_meta, is_question_shaped, lead_in_task, opens_with, sentences, split_hint
@@ -193,6 +193,8 @@ def _excluded(question: str, block: Block, md: str, cues: Cues, settings: SplitS
         return "links"  # a row of badges or links ("[![Build](...)](...)") whatever its alt texts say
     if cues.boilerplate.search(question):
         return "boilerplate"
+    if is_placeholder_answer(question):
+        return "placeholder"  # "Coming soon.", "TBD": an answer that is not there yet
     first = sentences(question)[0]
     if first.rstrip().endswith("?") and opens_with(first, cues.promo_openings):
         return "boilerplate"  # "Enjoyed this post? Share it.", "Ready to practise?": a sales line

@@ -269,17 +269,28 @@ class Walk:
         for j in (*more, *self.layout.statement_body.get(index, ())):
             self.fates[blocks[j].order] = "question"
 
+    def cue(self) -> None:
+        """An answer label: what follows is the answer. Code shown between the question and its first label
+        ("Here is the Dockerfile ... How would you improve it?" + code + "Answer: ...") belongs to the question."""
+        cur = self.current
+        if cur is None or cur.cued:
+            return
+        cur.cued = True
+        if cur.answer and all(b.kind in ("code", "table") for b in cur.answer):
+            cur.question_raw = "\n\n".join([cur.question_raw, *(b.markdown or b.text for b in cur.answer)])
+            for b in cur.answer:
+                self.fates[b.order] = "question"
+            cur.answer.clear()
+
     def strip_answer_label(self, block: Block) -> Block | None:
         """Strip an answer label ("Sample answer:", "**Answer:**"); None when nothing but the label remains."""
         if self.cues.answer_button.match(clean_question(block.text)):
-            if self.current:
-                self.current.cued = True
+            self.cue()
             return None  # "View Answer", a <summary>Answer</summary>: the label of what follows
         m = self.cues.answer_label.match(block.text)
         if not m:
             return block
-        if self.current:
-            self.current.cued = True
+        self.cue()
         rest_text = block.text[m.end() :].strip()
         if not rest_text:
             return None
