@@ -31,6 +31,8 @@ _ORDERED = re.compile(
 )
 _RULE = re.compile(r"^\s*([-=_*~])\1{2,}\s*$")
 _TERMINAL = (".", "?", "!", ":", ";", ",", "…")
+_LABEL_START = re.compile(r"^[A-Za-z][\w/-]*(?: [\w/-]+){0,2}\s*:")  # "Example answer: ...", "Note: ..."
+_SENTENCE_END = (".", "?", "!", ":", "…")  # a line ending otherwise ("... than the others,") goes on below
 # interrogatives and the imperatives interview questions start with ("Explain ...", "Describe ...")
 _QUESTION_WORDS = frozenset(
     "what why how when where which who whom whose is are am was were can could do does did should would will "
@@ -113,17 +115,23 @@ def _list_depth(stack: list[int], indent: int) -> int:
     return len(stack) - 1
 
 
-def _continues(prev: Block | None, prev_line: _Line | None, line: _Line, item_indent: int | None) -> bool:
+def _continues(prev: Block | None, prev_line: _Line | None, line: _Line, item_indent: int | None,
+               adjacent: bool = False) -> bool:
     """True when `line` (not a list line) is the wrapped tail of the block above rather than a block of its
-    own: indented under an unfinished list item (`item_indent` is that item's marker column), or after a
-    long unfinished line and starting in lower case."""
+    own: indented under an unfinished list item (`item_indent` is that item's marker column), right under a
+    list item cut mid-sentence ("... that plain" / "Parquet folders don't?"), or after a long unfinished line
+    and starting in lower case."""
     if prev is None or prev_line is None or prev.kind not in ("paragraph", "list_item"):
         return False
-    if prev.text.endswith(_TERMINAL):
+    if prev.text.endswith(_SENTENCE_END):
         return False
     if prev.kind == "list_item" and item_indent is not None and line.indent > item_indent:
         return True
-    return len(prev_line.text) + prev_line.indent >= _WRAP_MIN_CHARS and line.text[:1].islower()
+    long = len(prev_line.text) + prev_line.indent >= _WRAP_MIN_CHARS
+    if prev.kind == "list_item" and adjacent and long and not prev.text.endswith(_TERMINAL) \
+            and not _LABEL_START.match(line.text):
+        return True
+    return long and line.text[:1].islower()
 
 
 def _list_item(m: re.Match[str], depth: int) -> Block:
@@ -165,7 +173,7 @@ def parse_text(source: str) -> list[Block]:
         line = _Line(len(raw_line) - len(raw_line.lstrip()), raw_line.strip())
         prev = blocks[-1] if blocks else None
         listed = _ORDERED.match(raw_line) or _BULLET.match(raw_line)
-        if not listed and _continues(prev, prev_line, line, stack[-1] if stack else None):
+        if not listed and _continues(prev, prev_line, line, stack[-1] if stack else None, adjacent=not set_off):
             blocks[-1] = replace(prev, text=f"{prev.text} {line.text}", markdown=f"{prev.markdown} {line.text}")
             prev_line = line
             continue

@@ -42,6 +42,7 @@ class Cues:
     """Wording cues from data/cues.yaml, lists lower-cased and patterns compiled."""
 
     question_words: frozenset[str]
+    auxiliaries: frozenset[str]  # question words that ask only with a "?" (is, do, can, don't, ...)
     imperatives: tuple[str, ...]  # may be several words ("walk me through")
     task_verbs: tuple[str, ...]  # coding-prompt verbs, trusted only on lines marked as questions
     listing_prompts: tuple[str, ...]  # imperatives asking for a list ("Name ...", "List ...")
@@ -86,6 +87,7 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return Cues(
         question_words=frozenset(w.lower() for w in raw["question_words"]),
+        auxiliaries=frozenset(w.lower() for w in raw["auxiliaries"]),
         imperatives=tuple(sorted((w.lower() for w in raw["imperatives"]), key=len, reverse=True)),
         task_verbs=tuple(w.lower() for w in raw["task_verbs"]),
         listing_prompts=tuple(w.lower() for w in raw["listing_prompts"]),

@@ -32,6 +32,8 @@ from qbank.split.candidates import Candidate
 
 TEMPLATE_SHARE = 0.5  # evidence per member for a signature to be a question template
 RUN_SHARE = 0.6  # evidence per member of a run (smoothed) for its unworded members to be questions
+LIST_RUN_SHARE = 0.45  # the same for the items of one list: a list of questions holds terse topics ("Docker vs VM.")
+# half the time, a list inside an answer hardly ever asks anything
 SMOOTHING = 2.0  # pseudo-members drawn from the signature's share: short runs lean on the whole document
 
 
@@ -91,27 +93,37 @@ def evidence(c: Candidate) -> float:
 
 def runs(blocks: Sequence[Block], candidates: Sequence[Candidate | None]) -> list[int | None]:
     """A run id per block (None for non-candidates): the items of one list, the headings of one level under one
-    parent heading, the paragraphs of one signature in one section."""
+    parent heading, the paragraphs of one signature in one section. A numbered list cut by section labels
+    whose numbering goes on (1-8, 9-13, ...) is one run."""
     out: list[int | None] = [None] * len(blocks)
     open_runs: dict[str, int] = {}  # signature -> run id, for runs still open
+    last_number: dict[int, int] = {}  # run id -> number of its last item
+    closed: dict[str, int] = {}  # signature -> the run of that signature closed last
     next_id = 0
     for i, (block, cand) in enumerate(zip(blocks, candidates)):
         # what this block closes
         if block.kind == "heading":
-            for sig in [s for s in open_runs if not s.startswith("h") or int(s[1:]) > block.level]:
-                del open_runs[sig]
+            ended = [s for s in open_runs if not s.startswith("h") or int(s[1:]) > block.level]
         else:
-            for sig in [s for s in open_runs if s.startswith("li")]:
-                depth = _list_depth(sig)
-                other_list = block.kind == "list_item" and cand is not None and cand.signature != sig
-                if depth > block.depth or (depth == block.depth and (block.kind != "list_item" or other_list)):
-                    del open_runs[sig]
+            ended = [s for s in open_runs if s.startswith("li") and (
+                _list_depth(s) > block.depth or (_list_depth(s) == block.depth and (
+                    block.kind != "list_item" or (cand is not None and cand.signature != s))))]
+        for sig in ended:
+            closed[sig] = open_runs.pop(sig)
         if cand is None:
             continue
         run = open_runs.get(cand.signature)
         if run is None:
-            run = open_runs[cand.signature] = next_id
-            next_id += 1
+            previous = closed.get(cand.signature)
+            if previous is not None and block.number is not None and block.number > 1 and \
+                    last_number.get(previous) == block.number - 1:
+                run = previous  # the numbering goes on: the same list, cut by a label
+            else:
+                run = next_id
+                next_id += 1
+            open_runs[cand.signature] = run
+        if block.number is not None:
+            last_number[run] = block.number
         out[i] = run
     return out
 
@@ -140,7 +152,8 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
         t, prior = run_tally[run], groups[sig].share
         if not t.worded and t.members > 2:
             return False  # decorated titles ("💬 Communication Tips") with not one question among them
-        return (t.evidence + SMOOTHING * prior) / (t.members + SMOOTHING) >= RUN_SHARE
+        share = LIST_RUN_SHARE if sig.startswith("li") else RUN_SHARE
+        return (t.evidence + SMOOTHING * prior) / (t.members + SMOOTHING) >= share
 
     layout = Layout(templates=templates)
     for i, (cand, run) in enumerate(zip(candidates, run_of)):

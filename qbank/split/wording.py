@@ -105,8 +105,8 @@ def is_question_shaped(
         return (marked or placed) and len(parts) <= 2 and not opens_with(core, cues.promo_openings)
     if opens_with(core, cues.title_openings) or is_title_case(core):
         return False
-    if not starts:
-        return False
+    if not starts or first_words(core, 1) in cues.auxiliaries:
+        return False  # (an auxiliary asks only with a "?": "Don't ask more than two questions.")
     if ":" in " ".join(words[:8]) and not opens_with(core, cues.imperatives):
         return False  # "What Interviewers Look For: Strong candidates ..." is a label and its text
     if "?" not in core:
