@@ -94,8 +94,8 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
         family = "list"
     elif block.kind == "quote":
         family = "quote"
-    elif cues.question_label.match(block.text) and not block.text.rstrip().endswith(":"):
-        family = "label"
+    elif cues.question_label.match(block.text) and not strip_markup(md.split("\n", 1)[0]).rstrip().endswith(":"):
+        family = "label"  # ("Question:" alone, or "Questions:" over a list, is a lead-in)
     else:
         family = "bold" if block.bold else "plain"
     sig = signature(block, family)
@@ -105,6 +105,8 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
     decorated = len(clean_question(block.text)) < len(plain) - 1
 
     def make(question: str, question_md: str, answer_md: str | None = None, kind: str | None = None) -> Candidate:
+        if answer_md is not None:
+            answer_md = _without_label(answer_md, cues)  # "Ans." or "A)" with nothing after it: no answer
         with_hint = None
         if answer_md is None and family != "heading":
             with_hint = question
@@ -156,6 +158,15 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
                 rest = question[cut.end() :].strip()
                 return make(head, head, rest, "inline")
     return make(question, md)
+
+
+def _without_label(answer_md: str, cues: Cues) -> str | None:
+    """An answer written on the question's line, without a leading answer label; None when only the label is."""
+    plain = strip_markup(answer_md).strip()
+    if not plain or cues.answer_button.match(plain) or cues.answer_button.match(plain.rstrip(":：) ")):
+        return None
+    m = cues.answer_label.match(answer_md)
+    return answer_md[m.end() :].strip() or None if m else answer_md
 
 
 _LINK_TEXT = re.compile(r"\[([^\[\]]+)\]\([^()\s]+\)")

@@ -35,8 +35,10 @@ def opens_with(text: str, phrases: tuple[str, ...]) -> bool:
 
 
 def is_title_case(text: str) -> bool:
-    """'How ABM Roles Are Often Disguised as ...' reads as a title, not as a question."""
-    words = [w for w in text.split()[1:] if len(w) > 3 and w[0].isalpha()]
+    """'How ABM Roles Are Often Disguised as ...' reads as a title, not as a question. Only the first sentence
+    counts, and acronyms (NAT, TCP) say nothing either way."""
+    first = SENTENCE.split(text, maxsplit=1)[0]
+    words = [w for w in first.split()[1:] if len(w) > 3 and w[0].isalpha() and not w.strip("?.,:;!()").isupper()]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
