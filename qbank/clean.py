@@ -129,6 +129,7 @@ _HTML_TAG = re.compile(
     r"\b[^>]*>",
     re.IGNORECASE,
 )
+_MARKUP_CHARS = re.compile(r"[*_~`\\]")
 _EMPHASIS = (
     re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
     re.compile(r"(?<!\w)__(?=\S)(?!\w+__(?:\W|$))(.+?)(?<=\S)__(?!\w)"),  # not Python dunders (__init__)
@@ -170,12 +171,14 @@ def _strip_symbols(text: str) -> str:
 def strip_markup(text: str) -> str:
     """Remove Markdown/HTML inline markup (links keep their text), NFKC-normalise, drop zero-width chars."""
     text = unicodedata.normalize("NFKC", text)
-    text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2) or "", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _HTML_TAG.sub("", text)
-    for pattern in _EMPHASIS:
-        text = pattern.sub(r"\1", text)
-    text = text.replace("\\", "") if re.search(r"\\[*_`#\[\]()]", text) else text
+    if "[" in text or "<" in text:  # (most lines of a long plain list have no markup: skip the patterns)
+        text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2) or "", text)
+        text = _REF_LINK.sub(r"\1", text)
+        text = _HTML_TAG.sub("", text)
+    if _MARKUP_CHARS.search(text):
+        for pattern in _EMPHASIS:
+            text = pattern.sub(r"\1", text)
+        text = text.replace("\\", "") if re.search(r"\\[*_`#\[\]()]", text) else text
     # ZWJ inside emoji sequences goes with the emoji; elsewhere it is noise
     return text.translate(_ZERO_WIDTH)
 

@@ -48,6 +48,7 @@ class Candidate:
     asks_outright: bool = False  # some sentence ends with "?" or gives an order ("Write ...", "Given X, return Y")
     excluded: str | None = None  # why it cannot be a question whatever the layout (meta, lead_in, too_long, ...)
     with_hint: str | None = None  # the question with its trailing parenthetical, when that was split off as a hint
+    about_interview: str | None = None  # "ask_the_interviewer" / "interview_faq" when its wording is about that
 
     @property
     def words(self) -> int:
@@ -121,7 +122,7 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
             strip_markup(answer_md) if answer_md else None, kind, shaped, decorated,
             shaped or asks(question, cues),
             family in ("plain", "label", "bold") and asks_strongly(question, cues),  # a problem statement's lead
-            _excluded(question, block, md, cues, settings, shaped), with_hint,
+            _excluded(question, block, md, cues, settings, shaped), with_hint, about_interview(question, cues),
         )
 
     if family != "heading":
@@ -194,6 +195,15 @@ def _reported_reply(question: str, cues: Cues) -> re.Match[str] | None:
     if last is None or not opens_with(question[last.end() :], cues.reported_replies):
         return None
     return last
+
+
+def about_interview(question: str, cues: Cues) -> str | None:
+    """A question put to the interviewer, or one about the interview itself, by its own wording."""
+    if cues.ask_the_interviewer.search(question):
+        return "ask_the_interviewer"
+    if cues.interview_faq.search(question):
+        return "interview_faq"
+    return None
 
 
 def _excluded(question: str, block: Block, md: str, cues: Cues, settings: SplitSettings, shaped: bool) -> str | None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from qbank.clean import Cues, clean_question
 from qbank.records import Block, Rejected, StructuredDoc
 from qbank.settings import SplitSettings
-from qbank.split.candidates import NUMBERED, Candidate
+from qbank.split.candidates import NUMBERED, Candidate, about_interview
 from qbank.split.layout import Layout, Verdict
 from qbank.split.wording import first_words, match_key
 
@@ -100,12 +100,12 @@ class Walk:
     def mode(self) -> str | None:
         return self.modes[-1][1] if self.modes else None
 
-    def context_reason(self, question: str) -> str | None:
-        """Why a question found here is not a bank question, from its section, lead-in or own wording."""
-        if self.cues.ask_the_interviewer.search(question):
-            return "ask_the_interviewer"
-        if self.cues.interview_faq.search(question):
-            return "interview_faq"
+    def context_reason(self, question: str, cand: Candidate | None = None) -> str | None:
+        """Why a question found here is not a bank question, from its own wording, lead-in or section."""
+        about = cand.about_interview if cand is not None and cand.question == question else about_interview(
+            question, self.cues)
+        if about:
+            return about
         if self.lead_in and self.lead_in != "questions":
             return self.lead_in
         if self.mode == "tips":
@@ -124,7 +124,7 @@ class Walk:
             item.inline_md, item.inline_text, item.answer_kind = cand.answer_md, cand.answer_text, cand.answer_kind
         if previous is not None and not previous.has_answer and previous.family == family:
             item.run = previous.run + 1
-        item.reject = self.context_reason(question)
+        item.reject = self.context_reason(question, cand)
         self.fates[block.order] = "question"
         self.current = item
         return item
