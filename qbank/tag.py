@@ -23,6 +23,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy
@@ -35,8 +36,9 @@ from spacy.tokens import Doc
 from spacy.util import load_language_data
 from spacy.vocab import Vocab
 
+from qbank import embed
 from qbank.errors import QbankError
-from qbank.records import Question, TopicRow, TopicTag
+from qbank.records import QAItem, Question, TopicRow, TopicTag
 from qbank.settings import TagSettings
 
 # Separators inside terms ("k-NN", "CI/CD", "bias–variance") become spaces so every spelling tokenizes alike.
@@ -59,6 +61,8 @@ class Topic:
     parent: str | None
     terms: tuple[str, ...]
     weak: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # typical questions: with label and description, the embedding prototype
+    yields_to: tuple[str, ...] = ()  # topics that take the question instead when both are found
 
 
 def load_taxonomy(path: Path) -> list[Topic]:
@@ -82,6 +86,8 @@ def load_taxonomy(path: Path) -> list[Topic]:
                 parent=entry.get("parent"),
                 terms=tuple(str(t) for t in entry["terms"]),
                 weak=tuple(str(t) for t in entry.get("weak") or ()),
+                examples=tuple(str(e) for e in entry.get("examples") or ()),
+                yields_to=tuple(str(y) for y in entry.get("yields_to") or ()),
             )
         )
     ids = [t.id for t in topics]
@@ -93,6 +99,9 @@ def load_taxonomy(path: Path) -> list[Topic]:
             raise TaxonomyError(f"taxonomy {path}: topic {topic.id} has unknown parent {topic.parent}")
         if len(_ancestors(topic.id, parents)) >= len(topics):
             raise TaxonomyError(f"taxonomy {path}: parent cycle through {topic.id}")
+        unknown = [y for y in topic.yields_to if y not in parents]
+        if unknown:
+            raise TaxonomyError(f"taxonomy {path}: topic {topic.id} yields to unknown topics {unknown}")
     return topics
 
 
@@ -115,9 +124,33 @@ def fold_text(text: str) -> str:
 
 
 def _term_variants(term: str) -> list[str]:
-    """The folded term and its plural ("llm" -> "llms"): the lookup table does not know abbreviations."""
+    """The folded term and its plural ("llm" -> "llms"): the lookup table does not know abbreviations.
+
+    A plural that the table knows as another word is left out: "tries" is "try", so the term "trie"
+    would match every "try".
+    """
     folded = " ".join(fold_text(term).split())
-    return [folded] if folded.endswith("s") else [folded, folded + "s"]
+    if folded.endswith("s"):
+        return [folded]
+    last = folded.rsplit(" ", 1)[-1]
+    plural_lemma = _lemma(last + "s")
+    return [folded, folded + "s"] if plural_lemma in (last + "s", _lemma(last)) else [folded]
+
+
+@lru_cache(maxsize=1)
+def _lemma_table() -> dict[str, str]:
+    """spacy-lookups-data's English lookup lemmas (~40,000 words), read once per process."""
+    return load_language_data(spacy_lookups_data.en["lemma_lookup"])
+
+
+def _lemma(word: str) -> str:
+    """The lookup lemma of a lowercase word; the word itself when the lemma would change its first letter.
+
+    The table maps "ai" and "'s" to "have", which would make the abbreviation "AI" match every "have";
+    suppletive forms (was -> be) never matter for topic terms.
+    """
+    found = _lemma_table().get(word, word)
+    return found if found[:1] == word[:1] else word
 
 
 # Evidence of one text: topic -> term -> weight (1.0, or weak_weight for a weak term).
@@ -150,6 +183,24 @@ class Tagger:
                 for (term, _), pattern in zip(variants, patterns, strict=True):
                     self._terms.setdefault((match_id, tuple(pattern.to_array(NORM).tolist())), term)
 
+        self._yields = {t.id: set(t.yields_to) for t in self.topics if t.yields_to}
+        self._prototypes = self._prototype_vectors() if settings.use_embeddings else None
+
+    def _prototype_vectors(self) -> numpy.ndarray:
+        """One unit vector per topic: the mean of the embeddings of its label + description and its examples."""
+        rows = []
+        for topic in self.topics:
+            texts = [f"{topic.label}. {topic.description or ''}", *topic.examples]
+            mean = embed.embed(texts).mean(axis=0)
+            rows.append(mean / max(float(numpy.linalg.norm(mean)), 1e-9))
+        return numpy.vstack(rows).astype(numpy.float32)
+
+    def similarities(self, texts: Sequence[str]) -> numpy.ndarray:
+        """Cosine of each text with each topic's prototype: shape (len(texts), topics), in taxonomy order."""
+        if self._prototypes is None:
+            return numpy.zeros((len(texts), len(self.topics)), dtype=numpy.float32)
+        return embed.embed(list(texts), batch_size=self.settings.batch_size) @ self._prototypes.T
+
     @classmethod
     def from_taxonomy(cls, path: Path, settings: TagSettings) -> Tagger:
         """A tagger for the taxonomy file at `path`."""
@@ -166,13 +217,22 @@ class Tagger:
         # One doc per question: its text, a paragraph break no term can span, the opening of its answer.
         texts = (f"{q}{_SEP}{fold_text(_opening(x.item.answer_text or '', cap))}" for q, x in zip(folded, questions))
         docs = self.nlp.tokenizer.pipe(texts, batch_size=self.settings.batch_size)
-        sections = sorted({q.item.section for q in questions if q.item.section})
-        section_ev = dict(zip(sections, self.evidence(sections), strict=True))
-        tags: list[TopicTag] = []
+        headings = sorted({h for q in questions for h in (q.item.section, _outer(q.item)) if h})
+        heading_ev = dict(zip(headings, self.evidence(headings), strict=True))
+        found = []
         for question, text, doc in zip(questions, folded, docs, strict=True):
             q_ev, a_ev = self._doc_evidence(doc, len(text))
-            s_ev = section_ev.get(question.item.section or "", {})
-            tags.extend(self._decide(question.question_id, q_ev, a_ev, s_ev))
+            s_ev = heading_ev.get(question.item.section or "", {})
+            o_ev = heading_ev.get(_outer(question.item), {})
+            found.append(_Found(question.question_id, q_ev, a_ev, s_ev, o_ev))
+        # The embedding is read only where the terms leave the decision open (no term of the question's own,
+        # or more topics than max_topics): most questions never need it.
+        open_ = [i for i, f in enumerate(found) if self._needs_similarity(f)]
+        sims = self.similarities([questions[i].item.question for i in open_])
+        similarity = dict(zip(open_, sims, strict=True))
+        tags: list[TopicTag] = []
+        for i, f in enumerate(found):
+            tags.extend(self._decide(f, similarity.get(i)))
         return tags
 
     def evidence(self, texts: Iterable[str]) -> list[Evidence]:
@@ -199,38 +259,95 @@ class Tagger:
             (before if start < split_token else after)[topic][term] = weight
         return before, after
 
-    def _decide(self, question_id: str, q_ev: Evidence, a_ev: Evidence, s_ev: Evidence) -> list[TopicTag]:
-        """Combine the three sources of evidence into tags for one question."""
-        s = self.settings
+    def _scores(self, f: _Found) -> tuple[dict[str, float], set[str], dict[str, list[str]]]:
+        """Per topic: summed evidence, whether a full (not weak) term backs it anywhere, and the terms as notes."""
+        st = self.settings
         scores: dict[str, float] = defaultdict(float)
-        strong: set[str] = set()  # topics with at least one full (not weak) term somewhere
+        strong: set[str] = set()
         notes: dict[str, list[str]] = defaultdict(list)
-        for ev, factor, label in ((q_ev, 1.0, ""), (a_ev, s.answer_weight, "answer: "), (s_ev, s.section_weight, "section: ")):
+        sources = ((f.q_ev, 1.0, None, ""), (f.a_ev, st.answer_weight, st.answer_cap, "answer: "),
+                   (f.s_ev, st.section_weight, None, "section: "), (f.o_ev, st.path_weight, None, "heading: "))  # fmt: skip
+        for ev, factor, cap, label in sources:
             for topic, terms in ev.items():
-                scores[topic] += factor * sum(terms.values())
+                value = factor * sum(terms.values())
+                scores[topic] += value if cap is None else min(cap, value)
                 notes[topic].extend(label + term for term in terms)
-                if any(w == 1.0 for w in terms.values()):
+                if any(w == 1.0 for w in terms.values()) and ev is not f.o_ev:
                     strong.add(topic)
-        chosen = {t: v for t, v in scores.items() if v >= s.min_score}
-        if q_ev:
-            # The section heading says what a page is about, not each question: a question that names a topic
-            # of its own does not take the section's too ("How are CNNs used in vision?" under "NLP").
-            chosen = {t: v for t, v in chosen.items() if t in q_ev or t in a_ev}
-        if strong & chosen.keys():
-            # Generic words ("AI model") do not add a topic next to one that has a real term.
-            chosen = {t: v for t, v in chosen.items() if t in strong}
-        if not chosen and scores:
-            best = max(scores.values())
-            chosen = {t: v for t, v in scores.items() if v == best}
-            if len(chosen) > s.max_fallback_topics:  # generic words pointing everywhere say nothing
+        return scores, strong, notes
+
+    def _by_terms(self, f: _Found) -> dict[str, float]:
+        """Topics a full term of the question's own text decides; empty when it has none."""
+        if not any(w == 1.0 for terms in f.q_ev.values() for w in terms.values()):
+            return {}
+        scores, strong, _ = self._scores(f)
+        # The heading says what a page is about, not each question: a question that names a topic of its
+        # own does not take the heading's too ("How are CNNs used in vision?" under "NLP"); generic words
+        # ("AI model") do not add a topic next to one that has a real term.
+        chosen = {t: v for t, v in scores.items()
+                  if v >= self.settings.min_score and (t in f.q_ev or t in f.a_ev) and t in strong}  # fmt: skip
+        return self._yield(chosen)
+
+    def _needs_similarity(self, f: _Found) -> bool:
+        if self._prototypes is None:
+            return False
+        chosen = self._by_terms(f)
+        return not chosen or len(chosen) > self.settings.max_topics
+
+    def _decide(self, f: _Found, sims: numpy.ndarray | None) -> list[TopicTag]:
+        """Combine the evidence of one question (terms of question, answer, headings; similarity) into tags."""
+        st = self.settings
+        scores, _, notes = self._scores(f)
+        chosen = self._by_terms(f)
+        similar: dict[str, float] = {}
+        if sims is not None:
+            similar = {t.id: float(v) for t, v in zip(self.topics, sims, strict=True)}
+        if not chosen:
+            # No term of its own decides: weak words, the answer, the headings and the similarity to each
+            # topic's prototype together pick the best topic (and any within `fallback_tie` of it).
+            combined = {t: scores.get(t, 0.0) + st.embedding_weight * max(0.0, similar.get(t, 0.0) - st.embedding_floor)
+                        for t in scores.keys() | similar.keys()}  # fmt: skip
+            best = max(combined.values(), default=0.0)
+            chosen = {t: v for t, v in combined.items() if v > 0 and v >= max(st.fallback_min, best - st.fallback_tie)}
+            chosen = self._yield(chosen)
+            if len(chosen) > st.max_fallback_topics:  # generic words pointing everywhere say nothing
                 chosen = {}
-        result = {t: (min(1.0, v), "; ".join(notes[t])) for t, v in chosen.items()}
+        if len(chosen) > st.max_topics:
+            ranked = sorted(chosen, key=lambda t: (-chosen[t], -similar.get(t, 0.0), t))
+            chosen = {t: chosen[t] for t in ranked[: st.max_topics]}
+        result = {}
+        for topic, value in chosen.items():
+            evidence = list(notes.get(topic, ()))
+            if topic in similar and similar[topic] > st.embedding_floor and topic not in self._by_terms(f):
+                evidence.append(f"similar: {similar[topic]:.2f}")
+            result[topic] = (min(1.0, value), "; ".join(evidence))
         for topic, (score, _) in list(result.items()):
             for parent in _ancestors(topic, self._parents):
                 if parent not in result or result[parent][0] < score:
                     result[parent] = (score, f"implied by {topic}")
         ordered = sorted(result.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        return [TopicTag(question_id, topic, round(score, 3), ev) for topic, (score, ev) in ordered]
+        return [TopicTag(f.question_id, topic, round(score, 3), ev) for topic, (score, ev) in ordered]
+
+    def _yield(self, chosen: dict[str, float]) -> dict[str, float]:
+        """Drop the topics that yield to another chosen one (`yields_to` in the taxonomy)."""
+        return {t: v for t, v in chosen.items() if not (self._yields.get(t, set()) & chosen.keys())}
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """The term evidence of one question: its text, its answer, its heading, the headings above that."""
+
+    question_id: str
+    q_ev: Evidence
+    a_ev: Evidence
+    s_ev: Evidence
+    o_ev: Evidence
+
+
+def _outer(item: QAItem) -> str:
+    """The headings above the nearest one, outermost first ("Python questions / Basics")."""
+    path = item.section_path[:-1] if item.section_path and item.section_path[-1] == item.section else item.section_path
+    return " / ".join(path or ())
 
 
 def _longest(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -262,21 +379,13 @@ def _opening(text: str, max_chars: int) -> str:
 def _lemmas_as_norms(vocab: Vocab, term_docs: Sequence[Doc]) -> None:
     """Set NORM = lookup lemma for the term words and for every word whose lemma is one of theirs.
 
-    Only those words can take part in a match, so the other ~40,000 entries of the table are skipped.
-    A lookup lemma that changes the word's first letter is dropped: the table maps "ai" and "'s" to
-    "have", which would make the abbreviation "AI" match every "have"; suppletive forms (was -> be)
-    never matter for topic terms.
+    Only those words can take part in a match, so the other ~40,000 entries of the table are skipped
+    (see `_lemma` for the lemmas that are not used).
     """
-    table: dict[str, str] = load_language_data(spacy_lookups_data.en["lemma_lookup"])
-
-    def lemma(word: str) -> str:
-        found = table.get(word, word)
-        return found if found[:1] == word[:1] else word
-
-    wanted = {lemma(token.text) for doc in term_docs for token in doc}
-    for word, found in table.items():
+    wanted = {_lemma(token.text) for doc in term_docs for token in doc}
+    for word, found in _lemma_table().items():
         if found in wanted and found[:1] == word[:1]:
             vocab[word].norm_ = found
     for doc in term_docs:
         for token in doc:
-            vocab[token.text].norm_ = lemma(token.text)
+            vocab[token.text].norm_ = _lemma(token.text)
