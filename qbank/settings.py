@@ -73,6 +73,7 @@ class TagSettings(BaseModel):
     answer_chars: int = 300  # only the opening of a long answer is read: it states what the answer is about
     section_weight: float = 0.5  # a term in the nearest heading, for a question with no full term of its own
     path_weight: float = 0.15  # a term in the headings above that one
+    kind_weight: float = 0.3  # a question of a kind a topic lists in `for_kinds` (behavioral -> behavioral, career)
     use_embeddings: bool = True  # the second signal: similarity to each topic's prototype (qbank.embed)
     embedding_weight: float = 2.0  # evidence added per unit of similarity above embedding_floor
     embedding_floor: float = 0.3  # cosine similarity (0..1) below which a topic gets nothing from the embedding

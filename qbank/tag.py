@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import get_args
 
 import numpy
 import spacy
@@ -38,7 +39,7 @@ from spacy.vocab import Vocab
 
 from qbank import embed
 from qbank.errors import QbankError
-from qbank.records import QAItem, Question, TopicRow, TopicTag
+from qbank.records import Kind, QAItem, Question, TopicRow, TopicTag
 from qbank.settings import TagSettings
 
 # Separators inside terms ("k-NN", "CI/CD", "bias–variance") become spaces so every spelling tokenizes alike.
@@ -63,6 +64,7 @@ class Topic:
     weak: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()  # typical questions: with label and description, the embedding prototype
     yields_to: tuple[str, ...] = ()  # topics that take the question instead when both are found
+    for_kinds: tuple[str, ...] = ()  # question kinds (qbank.classify) that lean to this topic
 
 
 def load_taxonomy(path: Path) -> list[Topic]:
@@ -88,6 +90,7 @@ def load_taxonomy(path: Path) -> list[Topic]:
                 weak=tuple(str(t) for t in entry.get("weak") or ()),
                 examples=tuple(str(e) for e in entry.get("examples") or ()),
                 yields_to=tuple(str(y) for y in entry.get("yields_to") or ()),
+                for_kinds=tuple(str(k) for k in entry.get("for_kinds") or ()),
             )
         )
     ids = [t.id for t in topics]
@@ -102,6 +105,9 @@ def load_taxonomy(path: Path) -> list[Topic]:
         unknown = [y for y in topic.yields_to if y not in parents]
         if unknown:
             raise TaxonomyError(f"taxonomy {path}: topic {topic.id} yields to unknown topics {unknown}")
+        odd = [k for k in topic.for_kinds if k not in get_args(Kind)]
+        if odd:
+            raise TaxonomyError(f"taxonomy {path}: topic {topic.id} lists unknown kinds {odd} (known: {get_args(Kind)})")
     return topics
 
 
@@ -155,6 +161,8 @@ def _lemma(word: str) -> str:
 
 # Evidence of one text: topic -> term -> weight (1.0, or weak_weight for a weak term).
 Evidence = dict[str, dict[str, float]]
+# Per topic: summed evidence; the topics a full term backs; the matched terms, as notes for the tag's evidence.
+_Scores = tuple[dict[str, float], set[str], dict[str, list[str]]]
 
 
 class Tagger:
@@ -184,6 +192,10 @@ class Tagger:
                     self._terms.setdefault((match_id, tuple(pattern.to_array(NORM).tolist())), term)
 
         self._yields = {t.id: set(t.yields_to) for t in self.topics if t.yields_to}
+        self._kind_topics: dict[str, set[str]] = defaultdict(set)  # kind -> topics it leans to
+        for topic in self.topics:
+            for kind in topic.for_kinds:
+                self._kind_topics[kind].add(topic.id)
         self._prototypes = self._prototype_vectors() if settings.use_embeddings else None
 
     def _prototype_vectors(self) -> numpy.ndarray:
@@ -224,15 +236,17 @@ class Tagger:
             q_ev, a_ev = self._doc_evidence(doc, len(text))
             s_ev = heading_ev.get(question.item.section or "", {})
             o_ev = heading_ev.get(_outer(question.item), {})
-            found.append(_Found(question.question_id, q_ev, a_ev, s_ev, o_ev))
-        # The embedding is read only where the terms leave the decision open (no term of the question's own,
-        # or more topics than max_topics): most questions never need it.
-        open_ = [i for i, f in enumerate(found) if self._needs_similarity(f)]
+            found.append(_Found(question.question_id, q_ev, a_ev, s_ev, o_ev, question.item.kind))
+        scored = [self._scores(f) for f in found]
+        by_terms = [self._by_terms(f, sc) for f, sc in zip(found, scored, strict=True)]
+        # The embedding is read only where the terms leave the decision open (no full term of the question's
+        # own, or more topics than max_topics): most questions never need it.
+        open_ = [i for i, chosen in enumerate(by_terms) if not chosen or len(chosen) > self.settings.max_topics]
         sims = self.similarities([questions[i].item.question for i in open_])
         similarity = dict(zip(open_, sims, strict=True))
         tags: list[TopicTag] = []
-        for i, f in enumerate(found):
-            tags.extend(self._decide(f, similarity.get(i)))
+        for i, (f, sc, chosen) in enumerate(zip(found, scored, by_terms, strict=True)):
+            tags.extend(self._decide(f, sc, chosen, similarity.get(i)))
         return tags
 
     def evidence(self, texts: Iterable[str]) -> list[Evidence]:
@@ -259,7 +273,7 @@ class Tagger:
             (before if start < split_token else after)[topic][term] = weight
         return before, after
 
-    def _scores(self, f: _Found) -> tuple[dict[str, float], set[str], dict[str, list[str]]]:
+    def _scores(self, f: _Found) -> _Scores:
         """Per topic: summed evidence, whether a full (not weak) term backs it anywhere, and the terms as notes."""
         st = self.settings
         scores: dict[str, float] = defaultdict(float)
@@ -267,8 +281,14 @@ class Tagger:
         notes: dict[str, list[str]] = defaultdict(list)
         sources = ((f.q_ev, 1.0, None, ""), (f.a_ev, st.answer_weight, st.answer_cap, "answer: "),
                    (f.s_ev, st.section_weight, None, "section: "), (f.o_ev, st.path_weight, None, "heading: "))  # fmt: skip
+        people = self._kind_topics.get(f.kind or "", set())
+        for topic in people:  # "Tell me about a time ..." is about the candidate, whatever the page is about
+            scores[topic] += st.kind_weight
+            notes[topic].append(f"kind: {f.kind}")
         for ev, factor, cap, label in sources:
             for topic, terms in ev.items():
+                if people and topic not in people and ev in (f.s_ev, f.o_ev):
+                    continue  # the page's headings name its technology, not the candidate's past
                 value = factor * sum(terms.values())
                 scores[topic] += value if cap is None else min(cap, value)
                 notes[topic].extend(label + term for term in terms)
@@ -276,11 +296,11 @@ class Tagger:
                     strong.add(topic)
         return scores, strong, notes
 
-    def _by_terms(self, f: _Found) -> dict[str, float]:
+    def _by_terms(self, f: _Found, scored: _Scores) -> dict[str, float]:
         """Topics a full term of the question's own text decides; empty when it has none."""
         if not any(w == 1.0 for terms in f.q_ev.values() for w in terms.values()):
             return {}
-        scores, strong, _ = self._scores(f)
+        scores, strong, _ = scored
         # The heading says what a page is about, not each question: a question that names a topic of its
         # own does not take the heading's too ("How are CNNs used in vision?" under "NLP"); generic words
         # ("AI model") do not add a topic next to one that has a real term.
@@ -288,17 +308,11 @@ class Tagger:
                   if v >= self.settings.min_score and (t in f.q_ev or t in f.a_ev) and t in strong}  # fmt: skip
         return self._yield(chosen)
 
-    def _needs_similarity(self, f: _Found) -> bool:
-        if self._prototypes is None:
-            return False
-        chosen = self._by_terms(f)
-        return not chosen or len(chosen) > self.settings.max_topics
-
-    def _decide(self, f: _Found, sims: numpy.ndarray | None) -> list[TopicTag]:
+    def _decide(self, f: _Found, scored: _Scores, by_terms: dict[str, float], sims: numpy.ndarray | None) -> list[TopicTag]:
         """Combine the evidence of one question (terms of question, answer, headings; similarity) into tags."""
         st = self.settings
-        scores, _, notes = self._scores(f)
-        chosen = self._by_terms(f)
+        scores, _, notes = scored
+        chosen = by_terms
         similar: dict[str, float] = {}
         if sims is not None:
             similar = {t.id: float(v) for t, v in zip(self.topics, sims, strict=True)}
@@ -318,7 +332,7 @@ class Tagger:
         result = {}
         for topic, value in chosen.items():
             evidence = list(notes.get(topic, ()))
-            if topic in similar and similar[topic] > st.embedding_floor and topic not in self._by_terms(f):
+            if topic in similar and similar[topic] > st.embedding_floor and topic not in by_terms:
                 evidence.append(f"similar: {similar[topic]:.2f}")
             result[topic] = (min(1.0, value), "; ".join(evidence))
         for topic, (score, _) in list(result.items()):
@@ -342,6 +356,7 @@ class _Found:
     a_ev: Evidence
     s_ev: Evidence
     o_ev: Evidence
+    kind: str | None = None  # the question's kind, from qbank.classify
 
 
 def _outer(item: QAItem) -> str:
