@@ -70,7 +70,7 @@ class TagSettings(BaseModel):
     weak_weight: float = 0.4  # a taxonomy "weak" term counts this much of a full term
     answer_weight: float = 0.15  # a term in the answer counts this much of one in the question...
     answer_cap: float = 0.3  # ...and an answer adds at most this to a topic: it confirms, it never decides alone
-    answer_chars: int = 300  # only the opening of a long answer is read: it states what the answer is about
+    answer_chars: int = 200  # only the opening of a long answer is read: it states what the answer is about
     section_weight: float = 0.5  # a term in the nearest heading, for a question with no full term of its own
     path_weight: float = 0.15  # a term in the headings above that one
     kind_weight: float = 0.3  # a question of a kind a topic lists in `for_kinds` (behavioral -> behavioral, career)

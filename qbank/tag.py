@@ -150,13 +150,19 @@ def _lemma_table() -> dict[str, str]:
 
 
 def _lemma(word: str) -> str:
-    """The lookup lemma of a lowercase word; the word itself when the lemma would change its first letter.
+    """The lookup lemma of a lowercase word; the word itself when the lemma would change its first letter,
+    and for "-ing" forms.
 
     The table maps "ai" and "'s" to "have", which would make the abbreviation "AI" match every "have";
-    suppletive forms (was -> be) never matter for topic terms.
+    suppletive forms (was -> be) never matter for topic terms. An "-ing" word names a field or a technique
+    more often than it conjugates a verb: "networking" is not "network" (neural networks), "clustering" not
+    "cluster" (a clustered index), "pooling" not "pool" (a connection pool). A term that should match the verb
+    lists its base form ("train" beside "training").
     """
     found = _lemma_table().get(word, word)
-    return found if found[:1] == word[:1] else word
+    if found[:1] != word[:1] or (word.endswith("ing") and found != word):
+        return word
+    return found
 
 
 # Evidence of one text: topic -> term -> weight (1.0, or weak_weight for a weak term).
@@ -225,7 +231,7 @@ class Tagger:
     def tag(self, questions: Sequence[Question]) -> list[TopicTag]:
         """Topic tags for every question (multi-label), ordered by question then descending score."""
         cap = self.settings.answer_chars
-        folded = [fold_text(q.item.question) for q in questions]
+        folded = [fold_text(_asked(q.item)) for q in questions]
         # One doc per question: its text, a paragraph break no term can span, the opening of its answer.
         texts = (f"{q}{_SEP}{fold_text(_opening(x.item.answer_text or '', cap))}" for q, x in zip(folded, questions))
         docs = self.nlp.tokenizer.pipe(texts, batch_size=self.settings.batch_size)
@@ -242,7 +248,7 @@ class Tagger:
         # The embedding is read only where the terms leave the decision open (no full term of the question's
         # own, or more topics than max_topics): most questions never need it.
         open_ = [i for i, chosen in enumerate(by_terms) if not chosen or len(chosen) > self.settings.max_topics]
-        sims = self.similarities([questions[i].item.question for i in open_])
+        sims = self.similarities([_asked(questions[i].item) for i in open_])
         similarity = dict(zip(open_, sims, strict=True))
         tags: list[TopicTag] = []
         for i, (f, sc, chosen) in enumerate(zip(found, scored, by_terms, strict=True)):
@@ -357,6 +363,11 @@ class _Found:
     s_ev: Evidence
     o_ev: Evidence
     kind: str | None = None  # the question's kind, from qbank.classify
+
+
+def _asked(item: QAItem) -> str:
+    """What the question asks: a sub-question reads with its stem ("k-means clustering." + "Compare the two.")."""
+    return f"{item.parent} {item.question}" if item.parent else item.question
 
 
 def _outer(item: QAItem) -> str:
