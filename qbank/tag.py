@@ -1,20 +1,30 @@
-"""Topic tagging: match the taxonomy's terms in each question, its answer and its section heading.
+"""Topic tagging: taxonomy terms in each question, its answer and its headings, then similarity where terms are silent.
 
-spaCy's blank English tokenizer, the English lookup lemma table of spacy-lookups-data and one PhraseMatcher
-built from `data/taxonomy.yaml`, so "Decision Trees" matches the term "decision tree" and "CNNs" the term
-"CNN", always as whole tokens. Text is lowercased first (the lookup table is case-sensitive).
+Terms: spaCy's blank English tokenizer, the English lookup lemma table of spacy-lookups-data and one
+PhraseMatcher built from `data/taxonomy.yaml`, so "Decision Trees" matches the term "decision tree" and
+"CNNs" the term "CNN", always as whole tokens. Text is lowercased first (the lookup table is case-sensitive).
 
 Speed: the lookup lemma of every word that can lead to a term is stored once as that word's NORM in the
 tagger's own vocab, and the matcher runs on NORM. That is what spaCy's lookup lemmatizer computes, without
-its per-token Python (which, with the tokenizer, was the whole cost: ~2,000 vs ~5,000+ questions/s).
+its per-token Python (which, with the tokenizer, was the whole cost). The embedding is computed only for
+the questions whose terms leave the decision open.
 
-Scoring, per topic: every distinct term found in the question counts 1 (a taxonomy `weak` term counts
-`weak_weight`); terms in the answer count `answer_weight`, terms in the section heading `section_weight`.
-A topic is tagged when its score reaches `min_score`; a topic named only by the section heading is not
-added to a question whose own text names a topic. When no topic does, the best-scoring topics with any
-evidence are kept (unless more than `max_fallback_topics` tie), so that a question with only generic
-words still gets its most likely topic.
-A tagged child topic implies its parent.
+Decision, per question (weights and thresholds in `TagSettings`, fitted with bench/tagging):
+1. A question that names a topic with a full term: every distinct term of the question counts 1 (a `weak`
+   term `weak_weight`), terms of the answer `answer_weight` each and at most `answer_cap` per topic. Topics
+   reaching `min_score` that a full term backs (in the question, answer or heading) and that the question
+   or answer names are tagged; headings add no topic to such a question.
+2. A question without a full term of its own: its weak words, answer, nearest heading (`section_weight`),
+   the headings above (`path_weight`) and its similarity to each topic's prototype (`qbank.embed`: the mean
+   embedding of the topic's label, description and examples; `embedding_weight` per unit above
+   `embedding_floor`) add up; the best topic, and those within `fallback_tie` of it, are tagged when it
+   reaches `fallback_min` (none when more than `max_fallback_topics` tie).
+3. A topic that `yields_to` another chosen one is dropped; at most `max_topics` are kept (highest evidence,
+   then similarity). A question the classifier calls behavioral gets `kind_weight` toward the topics that
+   list that kind in `for_kinds`; the page's headings and weak words add no other topic to it.
+A sub-question is read together with its stem (`QAItem.parent`). A tagged child topic implies its parent.
+Every tag keeps its evidence: the terms (marked `answer:`, `section:`, `heading:`), `similar: 0.42`,
+`kind: behavioral` or `implied by <child>`.
 """
 
 from __future__ import annotations
@@ -293,8 +303,12 @@ class Tagger:
             notes[topic].append(f"kind: {f.kind}")
         for ev, factor, cap, label in sources:
             for topic, terms in ev.items():
-                if people and topic not in people and ev in (f.s_ev, f.o_ev):
-                    continue  # the page's headings name its technology, not the candidate's past
+                if people and topic not in people:
+                    if ev is f.s_ev or ev is f.o_ev:
+                        continue  # the page's headings name its technology, not the candidate's past
+                    terms = {term: w for term, w in terms.items() if w == 1.0}  # "estimate", "environment": plain words here
+                    if not terms:
+                        continue
                 value = factor * sum(terms.values())
                 scores[topic] += value if cap is None else min(cap, value)
                 notes[topic].extend(label + term for term in terms)
