@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -177,8 +177,8 @@ def _lemma(word: str) -> str:
 
 # Evidence of one text: topic -> term -> weight (1.0, or weak_weight for a weak term).
 Evidence = dict[str, dict[str, float]]
-# Per topic: summed evidence; the topics a full term backs; the matched terms, as notes for the tag's evidence.
-_Scores = tuple[dict[str, float], set[str], dict[str, list[str]]]
+# Per topic: summed evidence; the topics a full term backs.
+_Scores = tuple[dict[str, float], set[str]]
 
 
 class Tagger:
@@ -289,19 +289,13 @@ class Tagger:
             (before if start < split_token else after)[topic][term] = weight
         return before, after
 
-    def _scores(self, f: _Found) -> _Scores:
-        """Per topic: summed evidence, whether a full (not weak) term backs it anywhere, and the terms as notes."""
+    def _sources(self, f: _Found) -> Iterator[tuple[str, str, dict[str, float], float, float | None]]:
+        """(label, topic, terms, weight, cap) for every piece of term evidence the question may use."""
         st = self.settings
-        scores: dict[str, float] = defaultdict(float)
-        strong: set[str] = set()
-        notes: dict[str, list[str]] = defaultdict(list)
-        sources = ((f.q_ev, 1.0, None, ""), (f.a_ev, st.answer_weight, st.answer_cap, "answer: "),
-                   (f.s_ev, st.section_weight, None, "section: "), (f.o_ev, st.path_weight, None, "heading: "))  # fmt: skip
         people = self._kind_topics.get(f.kind or "", set())
-        for topic in people:  # "Tell me about a time ..." is about the candidate, whatever the page is about
-            scores[topic] += st.kind_weight
-            notes[topic].append(f"kind: {f.kind}")
-        for ev, factor, cap, label in sources:
+        sources = ((f.q_ev, "", 1.0, None), (f.a_ev, "answer: ", st.answer_weight, st.answer_cap),
+                   (f.s_ev, "section: ", st.section_weight, None), (f.o_ev, "heading: ", st.path_weight, None))  # fmt: skip
+        for ev, label, factor, cap in sources:
             for topic, terms in ev.items():
                 if people and topic not in people:
                     if ev is f.s_ev or ev is f.o_ev:
@@ -309,18 +303,34 @@ class Tagger:
                     terms = {term: w for term, w in terms.items() if w == 1.0}  # "estimate", "environment": plain words here
                     if not terms:
                         continue
-                value = factor * sum(terms.values())
-                scores[topic] += value if cap is None else min(cap, value)
-                notes[topic].extend(label + term for term in terms)
-                if any(w == 1.0 for w in terms.values()) and ev is not f.o_ev:
-                    strong.add(topic)
-        return scores, strong, notes
+                yield label, topic, terms, factor, cap
+
+    def _scores(self, f: _Found) -> _Scores:
+        """Per topic: summed evidence, and the topics a full (not weak) term backs in the question, answer or heading."""
+        scores: dict[str, float] = defaultdict(float)
+        strong: set[str] = set()
+        for topic in self._kind_topics.get(f.kind or "", ()):  # "Tell me about a time ...": about the candidate
+            scores[topic] += self.settings.kind_weight
+        for label, topic, terms, factor, cap in self._sources(f):
+            value = factor * sum(terms.values())
+            scores[topic] += value if cap is None else min(cap, value)
+            if label != "heading: " and 1.0 in terms.values():
+                strong.add(topic)
+        return scores, strong
+
+    def _notes(self, f: _Found, topic: str) -> list[str]:
+        """The evidence of one chosen topic, in words: its terms (marked by where they were found), the kind."""
+        notes = [f"kind: {f.kind}"] if topic in self._kind_topics.get(f.kind or "", ()) else []
+        for label, found, terms, _, _ in self._sources(f):
+            if found == topic:
+                notes.extend(label + term for term in terms)
+        return notes
 
     def _by_terms(self, f: _Found, scored: _Scores) -> dict[str, float]:
         """Topics a full term of the question's own text decides; empty when it has none."""
         if not any(w == 1.0 for terms in f.q_ev.values() for w in terms.values()):
             return {}
-        scores, strong, _ = scored
+        scores, strong = scored
         # The heading says what a page is about, not each question: a question that names a topic of its
         # own does not take the heading's too ("How are CNNs used in vision?" under "NLP"); generic words
         # ("AI model") do not add a topic next to one that has a real term.
@@ -331,7 +341,7 @@ class Tagger:
     def _decide(self, f: _Found, scored: _Scores, by_terms: dict[str, float], sims: numpy.ndarray | None) -> list[TopicTag]:
         """Combine the evidence of one question (terms of question, answer, headings; similarity) into tags."""
         st = self.settings
-        scores, _, notes = scored
+        scores, _ = scored
         chosen = by_terms
         similar: dict[str, float] = {}
         if sims is not None:
@@ -351,7 +361,7 @@ class Tagger:
             chosen = {t: chosen[t] for t in ranked[: st.max_topics]}
         result = {}
         for topic, value in chosen.items():
-            evidence = list(notes.get(topic, ()))
+            evidence = self._notes(f, topic)
             if topic in similar and similar[topic] > st.embedding_floor and topic not in by_terms:
                 evidence.append(f"similar: {similar[topic]:.2f}")
             result[topic] = (min(1.0, value), "; ".join(evidence))
