@@ -15,6 +15,8 @@ tagger's output, so a correct child never counts its implied parent as a false p
 - any `--sample FILE` (same JSONL shape as labelled.jsonl: question, topics, kind, optional section/answer).
 A row may carry `section` (the heading above it) and `answer`: both reach the tagger and the classifier.
 
+Also the share of the seed articles' questions (../shared/seeds, extracted and split) that get a topic.
+
 Prints, per set: questions, micro precision / recall / F1 of topics, kind accuracy, share of questions with
 no topic; the held-out sets together, split into questions with ML and with non-ML labels, and scored once
 more with the embedding signal off ("terms only"); per topic over every set: P, R, F1, support; the weakest
@@ -45,6 +47,7 @@ LABELLED = HERE / "labelled.jsonl"
 HOLDOUT = HERE / "holdout.jsonl"
 CORPUS_LABELS = HERE / "corpus_labels.jsonl"
 CORPUS = HERE.parents[2] / "shared" / "corpus"
+SEEDS = HERE.parents[2] / "shared" / "seeds"
 TARGETS = {"precision": 0.90, "recall": 0.85, "kind": 0.90, "speed": 5000}
 # The machine-learning ids (those of the first taxonomy): a question labelled with none of them is "non-ML".
 ML_TOPICS = {"ml_fundamentals", "classical_ml", "deep_learning", "nlp", "transformers_llm", "computer_vision",
@@ -148,6 +151,29 @@ def corpus_cases(corpus: Path, labels: Path) -> tuple[dict[str, list[Case]], str
     return sets, note
 
 
+def seed_coverage(tagger: Tagger, seeds: Path) -> tuple[int, int]:
+    """(questions, questions with a topic) over the seed articles, extracted and split like an ingest."""
+    import hashlib
+    from datetime import datetime, timezone
+
+    from bench.extraction.run import media_type
+    from extractors import extract
+    from qbank.records import RawDocument
+    from qbank.settings import SplitSettings
+    from qbank.split import split
+
+    questions: list[Question] = []
+    for path in sorted(p for p in seeds.glob("*") if p.is_file() and p.name != "README.md"):
+        content = path.read_bytes()
+        raw = RawDocument(str(path), hashlib.sha256(content).hexdigest(), media_type(path), content,
+                          datetime.now(timezone.utc))  # fmt: skip
+        doc = extract(raw)
+        items = classify(split(doc, SplitSettings())[0], doc)
+        questions += [Question(f"s{len(questions) + i}", item, item.question.lower()) for i, item in enumerate(items)]
+    tagged = {t.question_id for t in tagger.tag(questions)}
+    return len(questions), len(tagged)
+
+
 def score(tagger: Tagger, cases: list[Case], keep_misses: bool) -> Tally:
     parents = {t.id: t.parent for t in tagger.topics}
     unknown = {t for c in cases for t in c.topics} - parents.keys()
@@ -204,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=Path, action="append", default=[], help="another labelled JSONL file")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--corpus-labels", type=Path, default=CORPUS_LABELS)
+    parser.add_argument("--seeds", type=Path, default=SEEDS, help="articles whose questions should all get a topic")
     parser.add_argument("--n", type=int, default=20000, help="questions for the throughput run")
     parser.add_argument("--misses", action="append", default=[], help="list the misses of this set (repeatable)")
     args = parser.parse_args(argv)
@@ -264,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
         if name in tallies:
             print(f"\nmisses of {name}:")
             print("\n".join(tallies[name].misses))
+
+    if args.seeds.is_dir():
+        total, tagged = seed_coverage(tagger, args.seeds)
+        print(f"\nseeds: {tagged} of {total} questions tagged ({tagged / max(1, total):.1%} coverage)")
 
     all_cases = [c for cases in sets.values() for c in cases]
     tag_rate, classify_rate = throughput(tagger, all_cases, args.n)
