@@ -296,15 +296,20 @@ class Warehouse:
         return [ExistingMember(*row) for row in rows]
 
     def stored_questions(self) -> list[Question]:
-        """Every loaded question as a record, for work that needs no fetching (re-tagging)."""
+        """Every loaded question as a record, for work that needs no fetching (re-tagging).
+
+        With what the tagger reads besides the text: headings, the stem of a sub-question, kind and level.
+        """
         with self.open(read_only=True) as con:
             rows = con.execute(
                 "SELECT question_id, source_uri, position, question, question_raw, answer, answer_text, section, "
-                "coalesce(section_path, []::VARCHAR[]), match_key FROM occurrences ORDER BY question_id"
+                "coalesce(section_path, []::VARCHAR[]), match_key, parent, kind, level FROM occurrences "
+                "ORDER BY question_id"
             ).fetchall()
         return [
-            Question(qid, QAItem(uri, pos, q, raw, answer, text, section, tuple(path)), key)
-            for qid, uri, pos, q, raw, answer, text, section, path, key in rows
+            Question(qid, QAItem(uri, pos, q, raw, answer, text, section, tuple(path), parent=parent, kind=kind,
+                                 level=level), key)  # fmt: skip
+            for qid, uri, pos, q, raw, answer, text, section, path, key, parent, kind, level in rows
         ]
 
     def replace_tags(self, tags: Sequence[TopicTag], topics: Sequence[TopicRow]) -> None:
