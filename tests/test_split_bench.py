@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
+
+from bench.extraction.corpus import corpus_documents, score_document
 from bench.extraction.run import BASELINE, Score, labelled_docs, read_doc, score_labelled, score_seed
 from qbank.records import QAItem
 
@@ -37,3 +41,20 @@ def test_labelled_documents_meet_the_floors() -> None:
         total += score_labelled(read_doc(source), expected)[0]
     assert total.expected >= floors["expected"]
     assert total.f1 >= floors["f1"] and total.attachment >= floors["attachment"]
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus (real documents, not in this repository) is absent")
+def test_real_documents_meet_the_floors() -> None:
+    floors = json.loads(BASELINE.read_text())["corpus"]
+    scores = [score_document(source.name, read_doc(source), truth) for source, truth in corpus_documents(CORPUS)]
+    matched, predicted, true = (sum(getattr(s, a) for s in scores) for a in ("matched", "predicted", "true"))
+    agree = sum(s.answers_agree for s in scores)
+    precision, recall = matched / predicted, matched / true
+    f1 = 2 * precision * recall / (precision + recall)
+    mean_f1 = sum(s.f1 for s in scores) / len(scores)
+    assert true >= floors["expected"]
+    assert f1 >= floors["f1"] and mean_f1 >= floors["mean_f1"], (round(f1, 3), round(mean_f1, 3))
+    assert agree / matched >= floors["attachment"], round(agree / matched, 3)
