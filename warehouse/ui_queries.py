@@ -13,11 +13,17 @@ clause over the `bank` view (export) or over `ui_bank` (the UI), through the col
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+
+from qbank.errors import QbankError, WarehouseBusy
+from warehouse.store import busy_message
 
 if TYPE_CHECKING:
     from qbank.export import ExportFilters
@@ -27,9 +33,10 @@ MAX_SEARCH_TERMS = 8
 
 @dataclass(frozen=True, slots=True)
 class BankColumns:
-    """SQL expressions for the facts a filter needs, over one relation with the `bank` view's columns."""
+    """SQL for the facts a filter needs, over one relation with the `bank` view's columns."""
 
     relation: str
+    topic: str  # true when the row has topic ? or a child of topic ? (per taxonomy.parent); two parameters
     search: str  # lower-cased wordings of every variant, separated by spaces
     sources: str  # list of the sources of the variants
     answered: str  # true when some variant has an answer
@@ -37,32 +44,72 @@ class BankColumns:
 
 BANK_VIEW = BankColumns(
     relation="bank",
+    topic="(list_contains(topics, ?) OR list_has_any(topics, "
+    "coalesce((SELECT list(topic) FROM taxonomy WHERE parent = ?), []::VARCHAR[])))",
     search="lower(array_to_string(list_transform(variants, lambda v: v.question), ' '))",
     sources="list_transform(variants, lambda v: v.source_uri)",
     answered="(answer IS NOT NULL)",
 )
-UI_INDEX = BankColumns(relation="ui_bank", search="search", sources="sources", answered="answered")
+# the index keeps each row's topics with their parents (`topic_set`): "topic T or a child of T" is then
+# "T in topic_set" (the second parameter is unused, so both relations take the same parameters)
+UI_INDEX = BankColumns(relation="ui_bank", topic="(list_contains(topic_set, ?) OR ? IS NULL)", search="search",
+                       sources="sources", answered="answered")  # fmt: skip
 
-# One lean row per cluster: the `bank` view's own columns (kind, level and topics by its rules) without
-# its costly answer and variants aggregates; sources, search text and answered from the occurrences.
-INDEX_SQL = """
-SELECT b.cluster_id, b.question, b.topics, b.kind, b.level, b.source_count, b.variant_count,
-       o.answered, o.sources, o.search, b.first_run_id, b.last_run_id
-FROM (SELECT cluster_id, question, topics, kind, level, source_count, variant_count, first_run_id, last_run_id
-      FROM bank) b
-JOIN (SELECT cluster_id, bool_or(answer IS NOT NULL) AS answered, list(DISTINCT source_uri ORDER BY source_uri) AS sources,
-             lower(string_agg(question, ' ')) AS search
-      FROM occurrences GROUP BY cluster_id) o ON o.cluster_id = b.cluster_id
-"""
-
+# Orders of the Bank page; the index stores each as a rank, so a page is a top-N over one integer.
 SORTS = {
     "sources": "source_count DESC, cluster_id",  # the export's order
     "question": "question, cluster_id",
     "variants": "variant_count DESC, source_count DESC, cluster_id",
     "recent": "last_run_id DESC, source_count DESC, cluster_id",
 }
+
+# One lean row per cluster: the `bank` view's own columns (kind, level and topics by its rules) without
+# its costly answer and variants aggregates; answered, sources and search text from the occurrences;
+# the topics with their parents; a rank per sort order.
+INDEX_SQL = f"""
+WITH b AS (SELECT cluster_id, question, topics, kind, level, source_count, variant_count, first_run_id, last_run_id
+           FROM bank),
+o AS (SELECT cluster_id, bool_or(answer IS NOT NULL) AS answered,
+             list(DISTINCT source_uri ORDER BY source_uri) AS sources, lower(string_agg(question, ' ')) AS search
+      FROM occurrences GROUP BY cluster_id),
+p AS (SELECT u.cluster_id, list(DISTINCT t.parent) AS parents
+      FROM (SELECT cluster_id, unnest(topics) AS tag FROM b) u
+      JOIN taxonomy t ON t.topic = u.tag AND t.parent IS NOT NULL
+      GROUP BY u.cluster_id)
+SELECT *, {", ".join(f"row_number() OVER (ORDER BY {order}) AS rank_{name}" for name, order in SORTS.items())}
+FROM (SELECT b.*, o.answered, o.sources, o.search,
+             list_distinct(list_concat(b.topics, coalesce(p.parents, []::VARCHAR[]))) AS topic_set
+      FROM b JOIN o ON o.cluster_id = b.cluster_id LEFT JOIN p ON p.cluster_id = b.cluster_id)
+"""
+
 PAGE_COLUMNS = "cluster_id, question, topics, kind, level, source_count, variant_count, answered"
 SOURCE_COUNT_STEPS = (2, 3, 5, 10)  # the "asked by at least N sources" facet
+
+
+def attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str, busy_timeout: float) -> None:
+    """Attach the warehouse read-only as `alias` (cheaper than a new connection: no new database instance),
+    retrying while a writer holds its lock, then raising WarehouseBusy."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])
+            return
+        except duckdb.Error as error:
+            text = str(error)
+            if "lock" not in text.lower():
+                raise QbankError(f"cannot open warehouse {path}: {text.splitlines()[0]}") from None
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(busy_message(path, text)) from None
+            time.sleep(0.2)
+
+
+def detach(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+    con.execute(f"DETACH {alias}")
+
+
+def use(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Make the attached warehouse the default database of this connection (unqualified names go there)."""
+    con.execute(f"USE {alias}")
 
 
 def search_terms(text: str | None) -> list[str]:
@@ -70,35 +117,42 @@ def search_terms(text: str | None) -> list[str]:
     return list(dict.fromkeys((text or "").lower().split()))[:MAX_SEARCH_TERMS]
 
 
-def filter_sql(filters: ExportFilters, columns: BankColumns = BANK_VIEW) -> tuple[str, list[object]]:
-    """The WHERE condition (never empty) and its parameters selecting the bank rows `filters` names."""
-    where, params = ["source_count >= ?"], [filters.min_sources]
-    if filters.topic:  # the topic or a child of it (per taxonomy.parent)
-        where.append(
-            "(list_contains(topics, ?) OR list_has_any(topics, "
-            "coalesce((SELECT list(topic) FROM taxonomy WHERE parent = ?), []::VARCHAR[])))"
-        )
-        params += [filters.topic, filters.topic]
+Condition = tuple[str, list[object]]  # SQL and its parameters
+
+
+def conditions(filters: ExportFilters, columns: BankColumns = BANK_VIEW) -> dict[str, Condition]:
+    """One condition per filter that is set, keyed by the filter's name (search may add several words)."""
+    out: dict[str, Condition] = {}
+    if filters.min_sources > 1:
+        out["min_sources"] = ("source_count >= ?", [filters.min_sources])
+    if filters.topic:  # the topic or a child of it
+        out["topic"] = (columns.topic, [filters.topic, filters.topic])
     for name in ("kind", "level"):
         if getattr(filters, name):
-            where.append(f"{name} = ?")
-            params.append(getattr(filters, name))
-    for term in search_terms(filters.search):
-        where.append(f"contains({columns.search}, ?)")
-        params.append(term)
+            out[name] = (f"{name} = ?", [getattr(filters, name)])
+    terms = search_terms(filters.search)
+    if terms:
+        out["search"] = (" AND ".join([f"contains({columns.search}, ?)"] * len(terms)), list(terms))
     if filters.source:
-        where.append(f"list_contains({columns.sources}, ?)")
-        params.append(filters.source)
+        out["source"] = (f"list_contains({columns.sources}, ?)", [filters.source])
     if filters.answered is not None:
-        where.append(f"{columns.answered} = ?")
-        params.append(filters.answered)
+        out["answered"] = (f"{columns.answered} = ?", [filters.answered])
     if filters.since:
-        where.append(
+        out["since"] = (
             f"(SELECT started_at FROM runs WHERE run_id = {columns.relation}.last_run_id) >= "
-            "(SELECT started_at FROM runs WHERE run_id = ?)"
+            "(SELECT started_at FROM runs WHERE run_id = ?)",
+            [filters.since],
         )
-        params.append(filters.since)
-    return " AND ".join(where), params
+    return out
+
+
+def _all(found: list[Condition]) -> Condition:
+    return " AND ".join(["TRUE", *(sql for sql, _ in found)]), [p for _, params in found for p in params]
+
+
+def filter_sql(filters: ExportFilters, columns: BankColumns = BANK_VIEW) -> Condition:
+    """The WHERE condition (never empty) and its parameters selecting the bank rows `filters` names."""
+    return _all(list(conditions(filters, columns).values()))
 
 
 def run_exists(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
@@ -113,11 +167,6 @@ def bank_index(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.sql(INDEX_SQL).to_arrow_table()
 
 
-def register_index(con: duckdb.DuckDBPyConnection, index: pa.Table) -> None:
-    """Expose a cached `bank_index` to this connection as `ui_bank`."""
-    con.register(UI_INDEX.relation, index)
-
-
 def bank_page(
     con: duckdb.DuckDBPyConnection, filters: ExportFilters, sort: str, limit: int, offset: int
 ) -> tuple[int, list[dict]]:
@@ -125,54 +174,48 @@ def bank_page(
     where, params = filter_sql(filters, UI_INDEX)
     total = con.execute(f"SELECT count(*) FROM ui_bank WHERE {where}", params).fetchone()[0]
     cursor = con.execute(
-        f"SELECT {PAGE_COLUMNS} FROM ui_bank WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+        f"SELECT {PAGE_COLUMNS} FROM ui_bank WHERE {where} ORDER BY rank_{sort} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     return total, _dicts(cursor)
 
 
+FACETS = ("topic", "kind", "level", "source", "answered", "min_sources")
+
+
 def facet_counts(con: duckdb.DuckDBPyConnection, filters: ExportFilters, top_sources: int = 12) -> dict[str, list]:
-    """Counts per value of each facet, each under every current filter but its own (so alternatives show)."""
+    """Counts per value of each facet, each under every current filter but its own (so that the other
+    choices of a facet keep their counts): {facet: [(value, count), ...]}, largest first (min_sources by
+    step). Rows failing a non-facet filter (search words) are dropped once, before the six counts."""
+    found = conditions(filters, UI_INDEX)
+    rest = [c for name, c in found.items() if name not in FACETS]
+    relation = "ui_bank"
+    if rest:
+        where, params = _all(rest)
+        con.register("ui_selection", con.sql(f"SELECT * FROM ui_bank WHERE {where}", params=params).to_arrow_table())
+        relation = "ui_selection"
 
-    def without(**cleared: object) -> tuple[str, list[object]]:
-        return filter_sql(dataclasses.replace(filters, **cleared), UI_INDEX)
+    def count(name: str, sql: str, extra: Sequence[object] = ()) -> list[tuple]:
+        """Run `sql` over the rows passing every facet filter but `name`'s."""
+        where, params = _all([c for other, c in found.items() if other in FACETS and other != name])
+        return [tuple(row) for row in con.execute(sql.format(rows=relation, where=where), [*params, *extra]).fetchall()]
 
-    where, params = without(topic=None)
-    topics = con.execute(
-        f"""SELECT f.topic, any_value(x.label), count(DISTINCT b.cluster_id) AS n
-            FROM (SELECT cluster_id, unnest(topics) AS tag FROM ui_bank WHERE {where}) b
-            JOIN (SELECT topic, topic AS tag FROM taxonomy
-                  UNION ALL SELECT parent, topic FROM taxonomy WHERE parent IS NOT NULL) f ON f.tag = b.tag
-            JOIN taxonomy x ON x.topic = f.topic
-            GROUP BY f.topic ORDER BY n DESC, f.topic""",
-        params,
-    ).fetchall()
-    out: dict[str, list] = {"topic": topics}
-    for name in ("kind", "level"):
-        where, params = without(**{name: None})
-        out[name] = con.execute(
-            f"SELECT {name}, count(*) AS n FROM ui_bank WHERE {where} AND {name} IS NOT NULL "
-            f"GROUP BY 1 ORDER BY n DESC, 1",
-            params,
-        ).fetchall()
-    where, params = without(source=None)
-    out["source"] = con.execute(
-        f"SELECT s, count(*) AS n FROM (SELECT unnest(sources) AS s FROM ui_bank WHERE {where}) "
-        "GROUP BY s ORDER BY n DESC, s LIMIT ?",
-        [*params, top_sources],
-    ).fetchall()
-    if filters.source and filters.source not in {s for s, _ in out["source"]}:
-        out["source"].append((filters.source, con.execute(
-            f"SELECT count(*) FROM ui_bank WHERE {where} AND list_contains(sources, ?)", [*params, filters.source]
-        ).fetchone()[0]))  # fmt: skip
-    where, params = without(answered=None)
-    out["answered"] = con.execute(
-        f"SELECT answered, count(*) FROM ui_bank WHERE {where} GROUP BY 1 ORDER BY 1 DESC", params
-    ).fetchall()
-    where, params = without(min_sources=1)
+    tally = "GROUP BY 1 ORDER BY 2 DESC, 1"
     steps = ", ".join(f"count(*) FILTER (WHERE source_count >= {n})" for n in SOURCE_COUNT_STEPS)
-    row = con.execute(f"SELECT {steps} FROM ui_bank WHERE {where}", params).fetchone()
-    out["min_sources"] = list(zip(SOURCE_COUNT_STEPS, row, strict=True))
+    sources = "SELECT source, count(*) FROM (SELECT unnest(sources) AS source FROM {rows} WHERE {where})"
+    out = {
+        "topic": count("topic", "SELECT topic, count(*) FROM (SELECT unnest(topic_set) AS topic FROM {rows} "
+                       f"WHERE {{where}}) {tally}"),
+        "kind": count("kind", f"SELECT kind, count(*) FROM {{rows}} WHERE {{where}} AND kind IS NOT NULL {tally}"),
+        "level": count("level", f"SELECT level, count(*) FROM {{rows}} WHERE {{where}} AND level IS NOT NULL {tally}"),
+        "answered": count("answered", "SELECT CASE WHEN answered THEN 'yes' ELSE 'no' END, count(*) FROM {rows} "
+                          "WHERE {where} GROUP BY 1 ORDER BY 1 DESC"),
+        "min_sources": list(zip(map(str, SOURCE_COUNT_STEPS),
+                                count("min_sources", f"SELECT {steps} FROM {{rows}} WHERE {{where}}")[0], strict=True)),
+        "source": count("source", f"{sources} {tally} LIMIT ?", [top_sources]),
+    }  # fmt: skip
+    if filters.source and filters.source not in {value for value, _ in out["source"]}:
+        out["source"] += count("source", f"{sources} WHERE source = ? GROUP BY 1", [filters.source])
     return out
 
 
@@ -191,11 +234,16 @@ def cluster_row(con: duckdb.DuckDBPyConnection, cluster_id: str) -> dict | None:
 
 
 def cluster_variants(con: duckdb.DuckDBPyConnection, cluster_id: str) -> list[dict]:
-    """Every occurrence of the cluster with its source, section, answer and topics, canonical first."""
+    """Every occurrence of the cluster with its source, section, answer and topics, canonical first (the
+    `questions` view's columns, read from the tables so that only this cluster's rows are touched)."""
     return _dicts(con.execute(
-        """SELECT question_id, question, source_uri, section, answer, kind, level, topics, is_canonical,
-                  cluster_reason, first_run_id
-           FROM questions WHERE cluster_id = ? ORDER BY is_canonical DESC, source_uri, position, question_id""",
+        """SELECT o.question_id, o.question, o.source_uri, o.section, o.answer, o.kind, o.level,
+                  coalesce((SELECT list(qt.topic ORDER BY qt.topic) FROM question_topics qt
+                            WHERE qt.question_id = o.question_id), []::VARCHAR[]) AS topics,
+                  o.question_id = c.canonical_question_id AS is_canonical, o.cluster_reason, o.first_run_id
+           FROM occurrences o JOIN clusters c ON c.cluster_id = o.cluster_id
+           WHERE o.cluster_id = $1 AND c.cluster_id = $1
+           ORDER BY is_canonical DESC, o.source_uri, o.position, o.question_id""",
         [cluster_id],
     ))  # fmt: skip
 
@@ -239,51 +287,56 @@ def related_clusters(con: duckdb.DuckDBPyConnection, cluster_id: str) -> list[di
 # Pairs the deduper scored (exact-key pairs are certain and left out). `margin` is how far the decision was
 # from flipping: an accepted pair's score above the threshold; a rejected pair's distance below it, 0 when a
 # guard (not the score) kept it apart. Most valuable first: priority = sources of both clusters / (1 + margin).
-REVIEW_SQL = """
-WITH sizes AS (SELECT cluster_id, count(DISTINCT source_uri) AS sources FROM occurrences GROUP BY cluster_id),
-pairs AS (
-    SELECT m.question_id AS a_id, m.other_id AS b_id, max(m.score) AS score, arg_max(m.rule, m.score) AS rule,
-           arg_max(m.scorer, m.score) AS scorer, bool_or(m.accepted) AS accepted
-    FROM matches m
-    WHERE m.scorer <> 'exact' AND m.question_id <> m.other_id
-      AND least(m.question_id, m.other_id) || ' ' || greatest(m.question_id, m.other_id) NOT IN (SELECT unnest($2::VARCHAR[]))
+# Built once per warehouse version, with the bank index (`ui_bank`) registered for the cluster sizes.
+REVIEW_PAIRS_SQL = """
+WITH pairs AS (
+    SELECT question_id AS a_id, other_id AS b_id, max(score) AS score, arg_max(rule, score) AS rule,
+           arg_max(scorer, score) AS scorer, bool_or(accepted) AS accepted
+    FROM matches WHERE scorer <> 'exact' AND question_id <> other_id
     GROUP BY 1, 2
-),
-scored AS (
-    SELECT p.*, a.cluster_id AS a_cluster, b.cluster_id AS b_cluster, sa.sources + sb.sources AS sources,
-           CASE WHEN p.accepted THEN p.score - $1 ELSE greatest($1 - p.score, 0) END AS margin
+)
+SELECT *, sources / (1 + margin) AS priority FROM (
+    SELECT p.*, least(p.a_id, p.b_id) || ' ' || greatest(p.a_id, p.b_id) AS pair_key,
+           a.cluster_id AS a_cluster, b.cluster_id AS b_cluster, sa.source_count + sb.source_count AS sources,
+           CASE WHEN p.accepted THEN p.score - $threshold ELSE greatest($threshold - p.score, 0) END AS margin
     FROM pairs p
     JOIN occurrences a ON a.question_id = p.a_id
     JOIN occurrences b ON b.question_id = p.b_id
-    JOIN sizes sa ON sa.cluster_id = a.cluster_id
-    JOIN sizes sb ON sb.cluster_id = b.cluster_id
+    JOIN ui_bank sa ON sa.cluster_id = a.cluster_id
+    JOIN ui_bank sb ON sb.cluster_id = b.cluster_id
 )
-SELECT *, sources / (1 + margin) AS priority FROM scored
+"""
+REVIEW_SIDE_SQL = """
+SELECT o.question_id, o.question, o.answer, o.source_uri, o.section, o.cluster_id,
+       o.question_id = c.canonical_question_id AS is_canonical, canon.question AS cluster_question, b.source_count
+FROM occurrences o
+JOIN clusters c ON c.cluster_id = o.cluster_id
+JOIN occurrences canon ON canon.question_id = c.canonical_question_id
+JOIN ui_bank b ON b.cluster_id = o.cluster_id
+WHERE o.question_id IN (?, ?)
 """
 
 
-def review_queue(
-    con: duckdb.DuckDBPyConnection, threshold: float, decided: list[str], offset: int
-) -> tuple[int, dict | None]:
-    """(pairs left to review, the pair at `offset` in priority order with both sides). `decided` holds the
-    pairs already in curation as "id id" keys, smaller id first."""
-    params = [threshold, decided]
-    total = con.execute(f"SELECT count(*) FROM ({REVIEW_SQL})", params).fetchone()[0]
+def review_pairs(con: duckdb.DuckDBPyConnection, threshold: float) -> pa.Table:
+    """Every scored pair worth a look, with its priority (needs `ui_bank`); the UI caches it as `ui_pairs`."""
+    return con.sql(REVIEW_PAIRS_SQL, params={"threshold": threshold}).to_arrow_table()
+
+
+def review_queue(con: duckdb.DuckDBPyConnection, decided: list[str], offset: int) -> tuple[int, dict | None]:
+    """(pairs left to review, the pair at `offset` in priority order with both sides, or None past the end).
+    `decided`: the pairs already in curation as "id id" keys, smaller id first. Needs `ui_pairs`, `ui_bank`."""
+    left_sql = "FROM ui_pairs WHERE pair_key NOT IN (SELECT unnest($decided::VARCHAR[]))"
     pairs = _dicts(con.execute(
-        f"SELECT * FROM ({REVIEW_SQL}) ORDER BY priority DESC, margin, a_id, b_id LIMIT 1 OFFSET $3",
-        [*params, offset],
+        f"SELECT *, count(*) OVER () AS pairs_left {left_sql} "
+        "ORDER BY priority DESC, margin, a_id, b_id LIMIT 1 OFFSET $offset",
+        {"decided": decided, "offset": offset},
     ))  # fmt: skip
     if not pairs:
-        return total, None
+        return con.execute(f"SELECT count(*) {left_sql}", {"decided": decided}).fetchone()[0], None
     pair = pairs[0]
-    sides = {r["question_id"]: r for r in _dicts(con.execute(
-        """SELECT q.question_id, q.question, q.answer, q.source_uri, q.section, q.cluster_id, q.is_canonical,
-                  b.question AS cluster_question, b.source_count
-           FROM questions q JOIN bank b ON b.cluster_id = q.cluster_id WHERE q.question_id IN (?, ?)""",
-        [pair["a_id"], pair["b_id"]],
-    ))}  # fmt: skip
+    sides = {r["question_id"]: r for r in _dicts(con.execute(REVIEW_SIDE_SQL, [pair["a_id"], pair["b_id"]]))}
     pair["a"], pair["b"] = sides.get(pair["a_id"]), sides.get(pair["b_id"])
-    return total, pair
+    return pair["pairs_left"], pair
 
 
 def placement(con: duckdb.DuckDBPyConnection, question_ids: list[str]) -> dict[str, tuple[str, bool]]:
@@ -291,7 +344,8 @@ def placement(con: duckdb.DuckDBPyConnection, question_ids: list[str]) -> dict[s
     if not question_ids:
         return {}
     rows = con.execute(
-        "SELECT question_id, cluster_id, is_canonical FROM questions WHERE question_id IN (SELECT unnest(?))",
+        "SELECT o.question_id, o.cluster_id, o.question_id = c.canonical_question_id FROM occurrences o "
+        "JOIN clusters c ON c.cluster_id = o.cluster_id WHERE o.question_id IN (SELECT unnest(?))",
         [question_ids],
     ).fetchall()
     return {qid: (cid, canon) for qid, cid, canon in rows}

@@ -43,6 +43,7 @@ log = logging.getLogger("qbank.ui")
 BUSY_RETRY_SECONDS = 3
 MAX_FORM_BYTES = 16_384
 EXPORT_FORMATS = ("csv", "json")
+BANK, REVIEW = ("ui_bank",), ("ui_bank", "ui_pairs")  # the derived tables a page reads (qbank/ui/db.py)
 
 
 @dataclass
@@ -91,30 +92,34 @@ def _reader(request: Request) -> Reader:
 # -- Bank ------------------------------------------------------------------------------------------------
 
 
-def facet_sections(facets: dict[str, list], query: BankQuery) -> list[tuple[str, str, list, str | None]]:
+FACET_TITLES = {"topic": "Topic", "kind": "Kind", "level": "Level", "answered": "Answered",
+                "min_sources": "Asked by", "source": "Source"}  # fmt: skip
+
+
+def facet_sections(facets: dict[str, list], query: BankQuery, labels: dict[str, str]) -> list[tuple]:
     """(title, URL parameter, [(value, label, count)], selected value) per facet, in page order."""
-    f = query.filters
+    label = {
+        "topic": lambda v: labels.get(v, v),
+        "answered": lambda v: "answered" if v == "yes" else "not answered",
+        "min_sources": lambda v: f"{v}+ sources",
+        "source": lambda v: v.rstrip("/").rsplit("/", 1)[-1] or v,  # the full URI is the link's title
+    }
+    selected = query.params()
     return [
-        ("Topic", "topic", facets["topic"], f.topic),
-        ("Kind", "kind", [(k, k, n) for k, n in facets["kind"]], f.kind),
-        ("Level", "level", [(v, v, n) for v, n in facets["level"]], f.level),
-        ("Answered", "answered", [("yes" if a else "no", "answered" if a else "not answered", n)
-                                  for a, n in facets["answered"]], query.params().get("answered")),
-        ("Asked by", "min_sources", [(str(k), f"{k}+ sources", n) for k, n in facets["min_sources"]],
-         query.params().get("min_sources")),
-        ("Source", "source", [(uri, uri.rstrip("/").rsplit("/", 1)[-1] or uri, n) for uri, n in facets["source"]],
-         f.source),
+        (title, name, [(value, label.get(name, str)(value), n) for value, n in facets[name]],
+         selected.get(name))
+        for name, title in FACET_TITLES.items()
     ]  # fmt: skip
 
 
 def bank(request: Request) -> Response:
     query = BankQuery.from_params(request.query_params)
-    with _reader(request).read(with_index=True) as con:
+    with _reader(request).read(BANK) as con:
         total, rows = ui_queries.bank_page(con, query.filters, query.sort, PAGE_SIZE, query.offset)
         facets = ui_queries.facet_counts(con, query.filters)
         labels = ui_queries.topic_labels(con)
     pages = max(1, -(-total // PAGE_SIZE))
-    return _page(request, "bank.html", query=query, total=total, rows=rows, sections=facet_sections(facets, query),
+    return _page(request, "bank.html", query=query, total=total, rows=rows, sections=facet_sections(facets, query, labels),
                  labels=labels, pages=pages, formats=EXPORT_FORMATS)  # fmt: skip
 
 
@@ -223,9 +228,9 @@ def review(request: Request) -> Response:
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         offset = 0
-    with _reader(request).read() as con:
+    with _reader(request).read(REVIEW) as con:
         recorded = decisions.read_decisions(config.curation)
-        left, pair = ui_queries.review_queue(con, config.threshold, decisions.decided_pairs(recorded), offset)
+        left, pair = ui_queries.review_queue(con, decisions.decided_pairs(recorded), offset)
         if pair is None and offset and left:  # skipped past the end: start again from the top
             return RedirectResponse("/review", status_code=303)
         rows = _decision_rows(con, config)
@@ -258,11 +263,12 @@ def _decide(request: Request, form: dict[str, str]) -> Response:
 
 
 def overview(request: Request) -> Response:
-    with _reader(request).read(with_index=True) as con:
+    with _reader(request).read(BANK) as con:
         facts = ui_queries.overview(con)
         topics = ui_queries.facet_counts(con, BankQuery().filters)["topic"]
+        labels = ui_queries.topic_labels(con)
     everything = BankQuery()
-    topic_chart = render.bar_chart([(label, n, everything.url(topic=t)) for t, label, n in topics])
+    topic_chart = render.bar_chart([(labels.get(t, t), n, everything.url(topic=t)) for t, n in topics])
     source_chart = render.bar_chart([(uri, n, everything.url(source=uri)) for uri, n in facts["per_source"]])
     histogram = render.column_chart([("10+" if s >= 10 else str(s), n) for s, n in facts["histogram"]])
     totals = facts["totals"]
@@ -318,5 +324,5 @@ def create_app(settings: Settings, token: str | None = None) -> Starlette:
         },  # fmt: skip
     )
     app.state.config = config
-    app.state.reader = Reader(config.warehouse)
+    app.state.reader = Reader(config.warehouse, config.threshold)
     return app
