@@ -205,6 +205,26 @@ def test_unknown_cluster_and_unreadable_warehouse_are_one_line_errors(client: Te
     assert "Traceback" not in page.text and 'class="message"' in page.text
 
 
+def test_an_empty_warehouse_renders_every_page(tmp_path: Path) -> None:
+    empty = Warehouse(tmp_path / "empty.duckdb")
+    empty.ensure_schema()
+    client = TestClient(create_app(settings_for(empty.path, tmp_path)), base_url="http://127.0.0.1")
+    for url in ("/", "/?topic=nlp&q=x", "/review", "/overview", "/export?format=json"):
+        assert client.get(url).status_code == 200, url
+    assert "Nothing left to review" in client.get("/review").text
+
+
+def test_a_related_decision_is_recorded_for_the_related_level(client: TestClient, loaded: Path, tmp_path: Path) -> None:
+    con = duckdb.connect(str(loaded), read_only=True)
+    a, b = [r[0] for r in con.execute("SELECT question_id FROM occurrences ORDER BY 1 LIMIT 2").fetchall()]
+    con.close()
+    response = client.post("/review", data={"a": a, "b": b, "decision": "related", "token": TOKEN})
+    assert response.status_code == 200  # after the redirect to the queue
+    assert yaml.safe_load((tmp_path / "data" / "curation.yaml").read_text(encoding="utf-8"))["related"] == [[a, b]]
+    row = BeautifulSoup(response.text, "html.parser").select_one("tr.decision")
+    assert row.select_one("td").get_text() == "related" and row.select_one(".status").get_text() == "recorded"
+
+
 def test_other_hosts_are_refused(loaded: Path, tmp_path: Path) -> None:
     # a DNS-rebinding page would reach 127.0.0.1 under its own host name
     other = TestClient(create_app(settings_for(loaded, tmp_path)), base_url="http://attacker.example")

@@ -115,6 +115,7 @@ def test_review_same_writes_curation_and_the_next_ingest_merges(bank: Bank, page
     pair = sorted(page.locator(".pair .vq").all_inner_texts())
     assert pair == ["How do you deal with missing data in a dataset?", "How would you handle missing values in a dataset?"]
     ids = page.locator(".pair .vmeta code").all_inner_texts()
+    clusters = [a.get_attribute("href") for a in page.locator(".pair .side .hint a").all()]
     page.locator("button[value=same]").click()
     page.wait_for_load_state()
 
@@ -130,6 +131,11 @@ def test_review_same_writes_curation_and_the_next_ingest_merges(bank: Bank, page
     page.wait_for_url("**/cluster/c_*")
     assert sorted(page.locator(".variant .vq").all_inner_texts()) == pair
     assert "merged in (must_link)" in page.locator("section.merges").inner_text()
+    survivor = page.url
+    assert survivor.removeprefix(bank.url) in clusters
+    for link in clusters:  # the absorbed cluster's address leads to the one it was merged into
+        page.goto(bank.url + link)
+        assert page.url == survivor
     page.goto(bank.url + "/")
     assert page.locator(".count strong").inner_text() == "6"
 

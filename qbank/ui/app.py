@@ -151,8 +151,10 @@ def _decision_rows(con, config: UiConfig, only: set[str] | None = None) -> list[
     refs = sorted({r for d in found for r in d.refs if r.startswith("q_")})
     placed = ui_queries.placement(con, refs)
     texts = ui_queries.question_texts(con, refs)
-    clusters = {placed[r][0] for r in refs if r in placed}
-    related = {tuple(sorted((c, r["cluster_id"]))) for c in clusters for r in ui_queries.related_clusters(con, c)}
+    related = None
+    if ui_queries.has_table(con, "related"):
+        clusters = {placed[r][0] for r in refs if r in placed}
+        related = {tuple(sorted((c, r["cluster_id"]))) for c in clusters for r in ui_queries.related_clusters(con, c)}
     rows = [
         {"kind": d.kind, "refs": [(r, texts.get(r, r), placed.get(r, (None,))[0]) for r in d.refs],
          "status": decisions.status(d, placed, related)}

@@ -149,12 +149,15 @@ def record_canonical(path: Path, question_id: str, members: list[str], texts: di
         _write(path, data, y)
 
 
-def status(decision: Decision, placed: dict[str, tuple[str, bool]], related: set[tuple[str, str]]) -> str:
-    """`applied`, `pending` (the next ingest applies it), `gone` (a question left the bank) or `by text`
-    (a hand-written reference by wording, not checked here). `placed`: question -> (cluster, is canonical);
-    `related`: linked cluster pairs."""
+def status(decision: Decision, placed: dict[str, tuple[str, bool]], related: set[tuple[str, str]] | None) -> str:
+    """`applied`, `pending` (the next ingest applies it), `gone` (a question left the bank), `by text` (a
+    hand-written reference by wording, not checked here) or `recorded` (a related pair, while the warehouse
+    has no `related` table to apply it to). `placed`: question -> (cluster, is canonical); `related`: linked
+    cluster pairs, None without a `related` table."""
     if not all(ref.startswith("q_") for ref in decision.refs):
         return "by text"
+    if decision.kind == "related" and related is None:
+        return "recorded"
     if not all(ref in placed for ref in decision.refs):
         return "gone"
     clusters = [placed[ref][0] for ref in decision.refs]
