@@ -42,7 +42,7 @@ def ui(
         sock.close()
         why = "is in use; pick another with --port" if error.errno == errno.EADDRINUSE else f"cannot be used: {error}"
         raise fail(f"port {port} {why}") from None
-    bound = sock.getsockname()[1]
-    typer.echo(f"qbank ui: {wh.path} at http://127.0.0.1:{bound}/  (Ctrl-C to stop)")
+    sock.listen(128)  # connections made right after the address is printed wait for the server
     config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
+    typer.echo(f"qbank ui: {wh.path} at http://127.0.0.1:{sock.getsockname()[1]}/  (Ctrl-C to stop)")
     uvicorn.Server(config).run(sockets=[sock])
