@@ -26,7 +26,7 @@ def ui(
     """
     import uvicorn
 
-    from qbank.ui.app import create_app
+    from qbank.ui.app import create_app, warm_up
 
     settings = load_settings(warehouse)
     wh = existing_warehouse(warehouse)
@@ -43,6 +43,12 @@ def ui(
         why = "is in use; pick another with --port" if error.errno == errno.EADDRINUSE else f"cannot be used: {error}"
         raise fail(f"port {port} {why}") from None
     sock.listen(128)  # connections made right after the address is printed wait for the server
-    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
+    app = create_app(settings)
+    try:
+        warm_up(app)
+    except QbankError as error:
+        sock.close()
+        raise fail(str(error)) from None
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
     typer.echo(f"qbank ui: {wh.path} at http://127.0.0.1:{sock.getsockname()[1]}/  (Ctrl-C to stop)")
     uvicorn.Server(config).run(sockets=[sock])

@@ -302,6 +302,16 @@ def _crash(request: Request, error: Exception) -> Response:
     return _page(request, "error.html", status=500, message=f"{error.__class__.__name__}: {first}")
 
 
+def warm_up(app: Starlette) -> None:
+    """Read the bank index now (seconds on a bank of 100k questions), so that the first page is quick.
+    A busy warehouse is left for the pages to report."""
+    try:
+        with app.state.reader.read(BANK):
+            pass
+    except WarehouseBusy:
+        pass
+
+
 def create_app(settings: Settings, token: str | None = None) -> Starlette:
     """The app over `settings.warehouse`, writing decisions to `settings.data_dir / "curation.yaml"`."""
     config = UiConfig(
