@@ -30,6 +30,7 @@ test: setup
 # Benchmarks print figures (quality and speed); see each script's --help for sizes.
 bench: setup
 	$(BIN)/python -m bench.extraction.run
+	$(BIN)/python -m bench.formats.run
 	$(BIN)/python -m bench.dedup_quality.run
 	$(BIN)/python -m bench.tagging.run
 	$(BIN)/python -m bench.dedup_scale.run --sizes 100000

@@ -42,6 +42,12 @@ _LATIN_GUESSES = frozenset({
 })
 
 
+def is_pdf(content: bytes) -> bool:
+    """A PDF (its `%PDF-` header, after any leading whitespace): read through its text layer
+    (extractors.pdf), not decoded as text. An article that mentions "%PDF-" in its text is not one."""
+    return content[:1024].lstrip(b"\x00\t\n\r\x0c ").startswith(b"%PDF-")
+
+
 def binary_signature(content: bytes) -> str | None:
     """The media type of a known binary format the bytes start with, if any."""
     for magic, media_type in BINARY_SIGNATURES:

@@ -11,9 +11,9 @@ from extractors.decode import binary_signature, detect_charset
 from qbank.errors import SourceError
 from qbank.records import RawDocument
 
-FORMATS = ("html", "markdown", "text", "rst", "ipynb")
+FORMATS = ("html", "markdown", "text", "rst", "ipynb", "org", "asciidoc", "pdf")
 
-_SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText and Jupyter notebooks"
+_SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText, Org, AsciiDoc, PDF and Jupyter notebooks"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below space, except tab, newline, form feed, return
 _MAX_CONTROL_RATIO = 0.02  # real text has next to no control characters besides tab/newline
 
@@ -25,23 +25,55 @@ _BY_MEDIA_TYPE = {
     "text/x-rst": "rst",
     "text/prs.fallenstein.rst": "rst",
     "application/x-ipynb+json": "ipynb",
+    "text/x-org": "org",
+    "text/org": "org",
+    "text/asciidoc": "asciidoc",
+    "text/x-asciidoc": "asciidoc",
 }
 _BY_EXTENSION = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".md": "markdown", ".markdown": "markdown", ".mdown": "markdown", ".mkd": "markdown",
     ".rst": "rst", ".rest": "rst",
     ".ipynb": "ipynb",
+    ".org": "org",
+    ".adoc": "asciidoc", ".asciidoc": "asciidoc",
 }
 
 _HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_TAG = re.compile(r"</?(p|div|h[1-6]|ul|ol|li|a|span|table|section|article|br)\b[^>]*>", re.IGNORECASE)
 _FRONT_MATTER = re.compile(r"^\ufeff?---\s*\n(?:[\w-]+\s*:.*\n)(?:.*\n)*?---\s*(\n|$)")
-_ATX = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
-_BOLD_ITEM = re.compile(r"^\s*(\d+[.)]|[-*+])\s+\*\*\S", re.MULTILINE)
-_BOLD_LINE = re.compile(r"^\s*\*\*[^*\n]+\*\*\s*$", re.MULTILINE)
-_FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
-_MD_LINK = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)")
-_RST_DIRECTIVE = re.compile(r"^\.\. [\w:-]+::|^\.\. _[^:]+:|:(ref|doc|class|func|meth|code):`", re.MULTILINE)
+# Line-level Markdown syntax: (name, pattern, cap). Each kind counts at most `cap` towards the evidence
+# score. Whole-text regexes, not a loop over lines: a 100,000-line list is sniffed in well under a second.
+_MARKDOWN_SIGNALS = (
+    ("atx_heading", re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+\S", re.MULTILINE), 3),
+    ("bold_item", re.compile(r"^[ \t]*(?:\d+[.)]|[-*+])[ \t]+\*\*\S", re.MULTILINE), 3),
+    ("bold_line", re.compile(r"^[ \t]*\*\*[^*\n]+\*\*[ \t]*$", re.MULTILINE), 2),
+    ("link", re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"), 2),
+    ("table_rule", re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|[ \t]*:?-{3,}", re.MULTILINE), 2),
+)
+_FENCED = re.compile(r"^[ \t]{0,3}(```|~~~)[^\n]*\n.*?^[ \t]{0,3}\1", re.MULTILINE | re.DOTALL)
+_NON_EMPTY_LINE = re.compile(r"^[ \t]*\S", re.MULTILINE)
+# a paragraph's tail: a lower-case line after a non-empty one = lower-case lines less those after a blank
+_LOWER_LINE = re.compile(r"\n[ \t]*[a-z]")
+_LOWER_LINE_AFTER_BLANK = re.compile(r"\n[ \t]*\n[ \t]*[a-z]")
+# Markdown's line syntax must be this share of a document's units (lines that start a block: not fenced
+# code, not the wrapped tail of a paragraph). Real Markdown sits far above (tests/fixtures/extract/
+# readme_prose.md, long wrapped paragraphs under three headings: 6 signals in 14 units); a plain list of
+# 20,000 questions with four "# " or "**" lines, which Markdown would merge into one paragraph: 0.02%.
+MIN_MARKDOWN_SHARE = 0.01
+# A `.md` made of raw HTML: this share of its non-empty lines start with a block-level tag
+_HTML_BLOCK_LINE = re.compile(
+    r"^\s*</?(p|div|h[1-6]|ul|ol|li|table|thead|tbody|tr|td|th|section|article|header|footer|nav|main|aside|pre"
+    r"|blockquote|details|summary|dl|dt|dd|figure|img|br|hr|form|body|head|meta|link|script|style|title)\b",
+    re.IGNORECASE,
+)
+MIN_HTML_LINE_SHARE = 0.5
+_ORG_KEYWORD = re.compile(r"^#\+(title|author|options|startup|begin_src|begin_quote|begin_example):?", re.I | re.M)
+_ADOC_HEADER = re.compile(r"\A\s*= \S.*\n(.*\n){0,5}?(:[\w-]+:|==+ \S)", re.MULTILINE)
+_ADOC_LISTING = re.compile(r"^\[source(,[^\]\n]*)?\]\n(----|\.\.\.\.)\s*$", re.MULTILINE)
+# two patterns, not one alternation: an unanchored branch makes every line start try all three (4x slower)
+_RST_DIRECTIVE = re.compile(r"^\.\. (?:[\w:-]+::|_[^:]+:)", re.MULTILINE)
+_RST_ROLE = re.compile(r":(?:ref|doc|class|func|meth|code):`")
 _RST_ADORNMENT = re.compile(r"^(\S.*)\n([=\-~^\"'`#*+<>])\2{2,}\s*$", re.MULTILINE)
 
 
@@ -91,16 +123,13 @@ def sniff(text: str) -> str | None:
         return "html"
     if _FRONT_MATTER.match(text):
         return "markdown"
-    if _RST_DIRECTIVE.search(text):
+    if _ORG_KEYWORD.search(text):
+        return "org"
+    if _RST_DIRECTIVE.search(text) or _RST_ROLE.search(text):
         return "rst"
-    markdown_signals = (
-        min(len(_ATX.findall(text)), 3)
-        + min(len(_BOLD_ITEM.findall(text)), 3)
-        + min(len(_BOLD_LINE.findall(text)), 2)
-        + min(len(_FENCE.findall(text)) // 2, 2)
-        + min(len(_MD_LINK.findall(text)), 2)
-    )
-    if markdown_signals >= 2:
+    if _ADOC_HEADER.match(text) or _ADOC_LISTING.search(text):
+        return "asciidoc"
+    if looks_like_markdown(text):
         return "markdown"
     adornments = _RST_ADORNMENT.findall(text)
     # "=" and "-" underlines are also Markdown setext headings; other adornments are reStructuredText only
@@ -109,13 +138,40 @@ def sniff(text: str) -> str | None:
     return None
 
 
+def looks_like_markdown(text: str) -> bool:
+    """Markdown syntax of two kinds or more, weighed against the size of the text (MIN_MARKDOWN_SHARE):
+    a stray `# ...` or `**...**` line among thousands of plain lines does not make a text Markdown.
+
+    The share is of units: non-empty lines outside fenced code, less those that continue the line above
+    (start in lower case right after a non-empty line), so a README of long wrapped paragraphs counts each
+    paragraph about once."""
+    fences = len(_FENCED.findall(text))
+    prose = _FENCED.sub("", text) if fences else text
+    counts = [(len(pattern.findall(prose)), cap) for _, pattern, cap in _MARKDOWN_SIGNALS]
+    score = sum(min(count, cap) for count, cap in counts) + min(fences, 2)
+    tails = len(_LOWER_LINE.findall(prose)) - len(_LOWER_LINE_AFTER_BLANK.findall(prose))
+    units = len(_NON_EMPTY_LINE.findall(prose)) - tails
+    signals = sum(count for count, _ in counts) + 2 * fences
+    return score >= 2 and signals >= MIN_MARKDOWN_SHARE * max(units, 1)
+
+
+def written_in_html(text: str) -> bool:
+    """A document in raw HTML whatever its name says (a `.md` saved from a web page): a doctype/`<html>`
+    start, or mostly lines that open with a block-level tag and no Markdown syntax to speak of (a README
+    that opens with a centred logo in HTML is still Markdown)."""
+    if _HTML_START.match(text):
+        return True
+    lines = [line for line in text.splitlines()[:5000] if line.strip()]
+    tagged = sum(1 for line in lines if _HTML_BLOCK_LINE.match(line))
+    return tagged >= 3 and tagged >= MIN_HTML_LINE_SHARE * len(lines) and not looks_like_markdown(text)
+
+
 def detect_format(raw: RawDocument, text: str) -> str:
-    """One of FORMATS. A specific media type wins, then the file extension; text/plain, JSON and unknown
-    types are sniffed from the content (a `.txt` holding Markdown is Markdown)."""
+    """One of FORMATS but "pdf" (see `is_pdf`). A specific media type wins, then the file extension (a
+    Markdown one yields to raw HTML content); text/plain, JSON and unknown types are sniffed from the
+    content (a `.txt` holding Markdown is Markdown)."""
     media = (raw.media_type or "").split(";")[0].strip().lower()
-    if media in _BY_MEDIA_TYPE:
-        return _BY_MEDIA_TYPE[media]
-    by_ext = _BY_EXTENSION.get(_extension(raw.source_uri))
-    if by_ext:
-        return by_ext
-    return sniff(text) or "text"
+    declared = _BY_MEDIA_TYPE.get(media) or _BY_EXTENSION.get(_extension(raw.source_uri))
+    if declared == "markdown" and written_in_html(text):
+        return "html"  # a `.md` written in raw HTML: Markdown would keep its tags as text
+    return declared or sniff(text) or "text"

@@ -16,7 +16,7 @@ import trafilatura
 from bs4 import BeautifulSoup, Tag
 from markdownify import markdownify
 
-from extractors.blocks import build_doc, inline_text
+from extractors.blocks import build_doc, inline_text, only_punctuation
 from extractors.markdown import parse_markdown
 from extractors.schema_org import extract_structured_qa
 from qbank.records import RawDocument, StructuredDoc
@@ -82,6 +82,8 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
         chrome = tag.name in _CHROME_TAGS or tag.get("role") in _CHROME_ROLES or (tag.name != "button" and _CHROME_WORDS.search(_names(tag)))
         if tag.name in ("ul", "ol") and _is_toc_list(tag):
             chrome = True
+        if chrome and tag.find_parent(_HEADINGS) is not None and not only_punctuation(tag.get_text()):
+            chrome = False  # a heading's own words ("<h3><a class='toc-backref'>Docker</a></h3>"), not a ¶ link
         if chrome and not tag.find(["main", "article"]) and _text_len(tag) < 0.5 * total:
             tag.decompose()
 
@@ -89,7 +91,14 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
 def _code_blocks_stay_blocks(soup: BeautifulSoup) -> None:
     """trafilatura writes a one-line `<pre>` as inline code on the line before the next paragraph, which
     Markdown then joins with it (so a following question vanishes into the code); a trailing newline makes
-    it write a fenced block."""
+    it write a fenced block. A `<textarea>` with text in it shows code on hand-written pages: a `<pre>` too
+    (an empty one is a form field, dropped with the page chrome)."""
+    for script in soup.find_all(["sub", "sup"]):
+        script.unwrap()  # trafilatura moves sub/superscript text out of place ("start<sub>i</sub>" -> "starti")
+    for area in soup.find_all("textarea"):
+        if area.get_text().strip():
+            area.name = "pre"
+            area.attrs = {}
     for pre in soup.find_all("pre"):
         code = pre.find("code")
         if code is None:
@@ -205,6 +214,36 @@ def _separate_item_paragraphs(md: str) -> str:
     return "\n".join(out)
 
 
+def _nest_list_items(md: str) -> str:
+    """trafilatura indents a nested list by two spaces under its parent item whatever the marker's width, so
+    under "2. " (three columns) CommonMark reads the nested items as siblings. Indent each nested item (and
+    the lines under it) to its parent's content column."""
+    out: list[str] = []
+    stack: list[tuple[int, int, int]] = []  # (source indent, output indent, content column) of open items
+    shift = 0
+    for line in md.splitlines():
+        m = _LATER_LINE.match(line)
+        if not line.strip():
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if m is None:
+            if indent == 0:
+                stack.clear()
+            out.append(" " * shift + line if indent and stack else line)
+            continue
+        while stack and indent <= stack[-1][0]:
+            stack.pop()
+        target = stack[-1][2] if stack else indent
+        if stack and indent > stack[-1][0]:
+            target = max(indent, stack[-1][2])
+        shift = target - indent
+        new = " " * target + line.lstrip(" ")
+        stack.append((indent, target, target + len(m["marker"]) + 1))
+        out.append(new)
+    return "\n".join(out)
+
+
 def _keeps_enough(md: str | None, main: Tag) -> bool:
     """trafilatura output is usable when it keeps enough of the visible text and most headings
     (its fallback path can silently drop every heading, and headings often are the questions)."""
@@ -249,7 +288,7 @@ def _main_markdown(soup: BeautifulSoup) -> str:
             include_links=False, include_comments=False, with_metadata=False, favor_recall=favor_recall,
         )
         if _keeps_enough(extracted, main):
-            return _separate_item_paragraphs(extracted)
+            return _separate_item_paragraphs(_nest_list_items(extracted))
     return soup_to_markdown(main)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -196,9 +197,40 @@ def _table_block(tokens: Sequence[Token], start: int, depth: int) -> tuple[Block
     return Block("table", text, "\n".join(md_lines), depth=depth), i
 
 
+_CONTAINER = re.compile(r"^(?P<indent>[ \t]*)(?:(?:\?\?\?\+?|!!!)[ \t]*(?P<type>[\w-]+)?|===\+?)(?:[ \t]+\"(?P<title>[^\"]*)\")?[ \t]*$")
+_FENCE_LINE = re.compile(r"^\s*(```|~~~)")
+_CONTAINER_HINT = re.compile(r"^[ \t]*(\?\?\?|!!!|===)", re.MULTILINE)
+
+
+def unfold_containers(source: str) -> str:
+    """Python-Markdown containers -> plain Markdown: MkDocs admonitions (`!!! tip "Title"`, collapsible `???`)
+    and content tabs (`=== "Python"`) indent their body by 4 spaces, which CommonMark reads as a code block.
+    The marker line becomes its title as a bold paragraph and the body is dedented, nested ones too."""
+    lines = source.splitlines()
+    out: list[str] = []
+    fence = False
+    stack: list[int] = []  # body indents of the open containers, innermost last
+    for line in lines:
+        width = len(line) - len(line.lstrip(" \t"))
+        while stack and line.strip() and width < stack[-1]:
+            stack.pop()
+        removed = stack[-1] if stack else 0
+        body = line[min(removed, width):] if line.strip() else ""
+        if _FENCE_LINE.match(body):
+            fence = not fence
+        m = None if fence else _CONTAINER.match(body)
+        if m is None:
+            out.append(body)
+            continue
+        title = m["title"] if m["title"] is not None else (m["type"] or "").replace("-", " ").capitalize()
+        out.extend(["", f"{m['indent']}**{title.strip()}**", ""] if title.strip() else [""])
+        stack.append(removed + len(m["indent"]) + 4)
+    return "\n".join(out)
+
+
 def parse_markdown(source: str) -> list[Block]:
     """Parse Markdown text (no front matter) into blocks in document order (`order` not yet set)."""
-    tokens = _parser().parse(source)
+    tokens = _parser().parse(unfold_containers(source) if _CONTAINER_HINT.search(source) else source)
     blocks: list[Block] = []
     lists: list[bool] = []  # ordered? per open list
     items: list[_Item] = []

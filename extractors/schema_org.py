@@ -73,5 +73,7 @@ def extract_structured_qa(html: str, base_url: str | None = None) -> tuple[Struc
         if not question or question in found:
             continue
         answer = _text(node.get("acceptedAnswer")) or _text(node.get("suggestedAnswer"))
-        found[question] = StructuredQA(question=" ".join(question.split()), answer_markdown=_as_markdown(answer) or None)
+        body = " ".join(_text(node.get("text")).split()) if node.get("name") else ""
+        found[question] = StructuredQA(question=" ".join(question.split()), answer_markdown=_as_markdown(answer) or None,
+                                       text=body or None)
     return tuple(found.values())

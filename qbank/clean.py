@@ -20,37 +20,65 @@ from qbank.settings import DATA_DIR
 DEFAULT_CUES = DATA_DIR / "cues.yaml"
 
 
+class AnyOf:
+    """Alternative patterns, case-insensitive. Those anchored with "^" are tried at the start only: one big
+    alternation searched at every position costs ~20 us a line, which a 100,000-line list feels."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        anchored = [p[1:] for p in patterns if p.startswith("^")]
+        floating = [p for p in patterns if not p.startswith("^")]
+        self._anchored = re.compile("|".join(f"(?:{p})" for p in anchored), re.IGNORECASE) if anchored else None
+        self._floating = re.compile("|".join(f"(?:{p})" for p in floating), re.IGNORECASE) if floating else None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return (self._anchored and self._anchored.match(text)) or (self._floating and self._floating.search(text)) or None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return (self._anchored and self._anchored.match(text)) or (self._floating and self._floating.match(text)) or None
+
+
 @dataclass(frozen=True)
 class Cues:
     """Wording cues from data/cues.yaml, lists lower-cased and patterns compiled."""
 
     question_words: frozenset[str]
+    auxiliaries: frozenset[str]  # question words that ask only with a "?" (is, do, can, don't, ...)
     imperatives: tuple[str, ...]  # may be several words ("walk me through")
     task_verbs: tuple[str, ...]  # coding-prompt verbs, trusted only on lines marked as questions
+    listing_prompts: tuple[str, ...]  # imperatives asking for a list ("Name ...", "List ...")
+    reported_replies: tuple[str, ...]  # "Said ...", "I answered ...": a reply reported after the question
     title_openings: tuple[str, ...]
     promo_openings: tuple[str, ...]  # "Ready to ...?" / "Want more ...?": sales lines, not questions
     answer_label: re.Pattern[str]  # matches "Sample answer:" at the start of a paragraph
+    answer_button: re.Pattern[str]  # a block that is only an answer's label or toggle ("View Answer", "Answer")
     question_label: re.Pattern[str]  # matches "Q:", "Question 3:" at the start of a line
     follow_up_label: re.Pattern[str]
-    question_lead_in: re.Pattern[str]
-    ask_the_interviewer: re.Pattern[str]
-    interview_faq: re.Pattern[str]
-    skip_section: re.Pattern[str]
-    boilerplate: re.Pattern[str]
-    answer_section: re.Pattern[str]  # "2 Answers": a Q&A site's answers start below
+    question_lead_in: AnyOf
+    ask_the_interviewer: AnyOf
+    interview_faq: AnyOf
+    skip_section: AnyOf
+    tips_section: AnyOf  # "Interview Tips", "How to practise": advice, not questions
+    boilerplate: AnyOf
+    answer_section: AnyOf  # "2 Answers": a Q&A site's answers start below
+    meta_question: AnyOf  # about interviews, question lists or jobs, not asked in an interview
+    problem_heading: AnyOf  # "Problem Statement", "Description": a coding problem's statement follows
+    solution_heading: AnyOf  # "Solution (Python)", "Approach": the answer to the statement above
+    clarifying_aside: AnyOf  # a parenthetical that belongs to its question ("(trick question)")
+    reference_aside: AnyOf  # a parenthetical pointing elsewhere ("(see the RFC)")
+    topic_note: AnyOf  # a parenthetical naming the question's topic ("(Optimization fundamentals)")
     placeholder_answers: frozenset[str]
-    stub_code_line: re.Pattern[str]
+    stub_code_line: AnyOf
     trailing_tag: re.Pattern[str]
 
 
-def _any(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+def _any(patterns: list[str]) -> AnyOf:
+    return AnyOf(patterns)
 
 
 def _labels(labels: list[str], tail: str) -> re.Pattern[str]:
     # longest first so "sample answer" wins over "answer"; the label must be followed by ":" / "." / "-"
     alts = "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
-    return re.compile(rf"^\s*(?:{alts}){tail}", re.IGNORECASE)
+    return re.compile(rf"^\s*(?:{alts})(?:{tail})", re.IGNORECASE)
 
 
 @lru_cache(maxsize=8)
@@ -59,19 +87,32 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return Cues(
         question_words=frozenset(w.lower() for w in raw["question_words"]),
+        auxiliaries=frozenset(w.lower() for w in raw["auxiliaries"]),
         imperatives=tuple(sorted((w.lower() for w in raw["imperatives"]), key=len, reverse=True)),
         task_verbs=tuple(w.lower() for w in raw["task_verbs"]),
+        listing_prompts=tuple(w.lower() for w in raw["listing_prompts"]),
+        reported_replies=tuple(w.lower() for w in raw["reported_replies"]),
         title_openings=tuple(w.lower() for w in raw["title_openings"]),
         promo_openings=tuple(w.lower() for w in raw["promo_openings"]),
-        answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+"),
-        question_label=_labels(raw["question_labels"], r"\s*\d{0,3}\s*[:.)：]\s*|\s+\d{1,3}\s*[-–—]\s+"),
+        answer_label=_labels(raw["answer_labels"], r"\s*[:：]\s*|\s+[-–—]\s+|\.\s*(?=\S)|\)\s+"),
+        answer_button=_labels(raw["answer_buttons"], r"\s*[:：.]?\s*$"),
+        # "Q:", "Question 3:", "Q.2 ", "Q. 12) ", "Question 4 - "
+        question_label=_labels(raw["question_labels"],
+                               r"\s*\d{0,3}\s*[:.)：]\s*(?:\d{1,3}\s*[.:)]?\s+)?|\s+\d{1,3}\s*[-–—]\s+"),
         follow_up_label=_labels(raw["follow_up_labels"], r"\s*[:：]?\s*$"),
         question_lead_in=_any(raw["question_lead_ins"]),
         ask_the_interviewer=_any(raw["ask_the_interviewer"]),
         interview_faq=_any(raw["interview_faq"]),
         skip_section=_any(raw["skip_sections"]),
+        tips_section=_any(raw["tips_sections"]),
         boilerplate=_any(raw["boilerplate"]),
         answer_section=_any(raw["answer_sections"]),
+        meta_question=_any(raw["meta_questions"]),
+        problem_heading=_any(raw["problem_headings"]),
+        solution_heading=_any(raw["solution_headings"]),
+        clarifying_aside=_any(raw["clarifying_asides"]),
+        reference_aside=_any(raw["reference_asides"]),
+        topic_note=_any(raw["topic_notes"]),
         placeholder_answers=frozenset(p.lower() for p in raw["placeholder_answers"]),
         stub_code_line=_any(raw["stub_code_lines"]),
         trailing_tag=re.compile(rf"\s*(?:{'|'.join(raw['trailing_tags'])})\s*$", re.IGNORECASE),
@@ -81,7 +122,14 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)|<a\b[^>]*>(.*?)</a>", re.IGNORECASE)
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# HTML tags by name: "Partial<T>" or "<K extends keyof T>" in a TypeScript question are text, not tags
+_HTML_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|br|center|cite|code|dd|del|details|div|dl|dt|em|font|h[1-6]|hr|i|img|ins|kbd|"
+    r"li|mark|ol|p|pre|q|s|samp|small|span|strike|strong|sub|summary|sup|table|tbody|td|th|thead|tr|tt|u|ul|var)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
+_MARKUP_CHARS = re.compile(r"[*_~`\\]")
 _EMPHASIS = (
     re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
     re.compile(r"(?<!\w)__(?=\S)(?!\w+__(?:\W|$))(.+?)(?<=\S)__(?!\w)"),  # not Python dunders (__init__)
@@ -97,7 +145,7 @@ _NAME = r"[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,2}"
 _ASKED_BY = re.compile(rf"(?<=\?)\s*\({_NAME}(?:\s*[,/|;]\s*{_NAME}){{0,7}}\)$")
 _LEADER = re.compile(
     r"^\s*(?:#{1,6}\s+|>\s*|[-*+•◦▪▫‣⁃○●■□➢►▶✓✔–—·]\s+|\[[ xX]\]\s+|\(?\d{1,3}[.)]\s*(?=\D)|\(\d{1,3}\)\s*"
-    r"|[qQ]\d{1,3}\s*[.:)\-–—]\s*|#\d{1,4}\s*[.:)\-]?\s*)"
+    r"|[qQ]\d{1,3}\s*[.:)\-–—]\s*|#\d{1,4}\s*[.:)\-]?\s*|\[[^\[\]\s]{1,12}\]\s+)"
 )
 
 
@@ -123,12 +171,14 @@ def _strip_symbols(text: str) -> str:
 def strip_markup(text: str) -> str:
     """Remove Markdown/HTML inline markup (links keep their text), NFKC-normalise, drop zero-width chars."""
     text = unicodedata.normalize("NFKC", text)
-    text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2) or "", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _HTML_TAG.sub("", text)
-    for pattern in _EMPHASIS:
-        text = pattern.sub(r"\1", text)
-    text = text.replace("\\", "") if re.search(r"\\[*_`#\[\]()]", text) else text
+    if "[" in text or "<" in text:  # (most lines of a long plain list have no markup: skip the patterns)
+        text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2) or "", text)
+        text = _REF_LINK.sub(r"\1", text)
+        text = _HTML_TAG.sub("", text)
+    if _MARKUP_CHARS.search(text):
+        for pattern in _EMPHASIS:
+            text = pattern.sub(r"\1", text)
+        text = text.replace("\\", "") if re.search(r"\\[*_`#\[\]()]", text) else text
     # ZWJ inside emoji sequences goes with the emoji; elsewhere it is noise
     return text.translate(_ZERO_WIDTH)
 

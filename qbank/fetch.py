@@ -37,6 +37,7 @@ import httpx
 from protego import Protego
 
 from extractors.decode import binary_signature as _binary_signature
+from extractors.decode import is_pdf as _is_pdf
 from extractors.decode import detect_charset as detect_charset  # re-exported: part of fetch's API
 from qbank.records import Failure, KnownSource, NotModified, RawDocument
 from qbank.settings import FetchSettings
@@ -57,6 +58,10 @@ MEDIA_BY_EXTENSION = {
     ".htm": "text/html",
     ".rst": "text/x-rst",
     ".ipynb": "application/x-ipynb+json",
+    ".org": "text/x-org",
+    ".adoc": "text/asciidoc",
+    ".asciidoc": "text/asciidoc",
+    ".pdf": "application/pdf",
 }
 SUPPORTED_MEDIA_TYPES = frozenset(MEDIA_BY_EXTENSION.values())
 _MEDIA_ALIASES = {
@@ -64,12 +69,15 @@ _MEDIA_ALIASES = {
     "text/x-markdown": "text/markdown",
     "text/prs.fallenstein.rst": "text/x-rst",
     "application/x-rst": "text/x-rst",
+    "text/org": "text/x-org",
+    "text/x-asciidoc": "text/asciidoc",
+    "application/x-pdf": "application/pdf",
 }
 # Types we cannot judge from the header alone: decided from the URL's extension or the bytes.
 _UNDECIDED_MEDIA_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/json"})
-_REFUSAL_NOTES = {"application/pdf": "PDF is not supported yet"}
+_REFUSAL_NOTES: dict[str, str] = {}
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_ACCEPT = "text/html, text/markdown, text/x-rst, text/plain;q=0.9, application/x-ipynb+json;q=0.9, */*;q=0.1"
+_ACCEPT = "text/html, text/markdown, text/x-rst, text/plain;q=0.9, application/x-ipynb+json;q=0.9, application/pdf;q=0.8, */*;q=0.1"
 _CHUNK = 64 * 1024
 # How long a robots.txt verdict is kept. RFC 9309 allows a day; a failed fetch is kept only minutes,
 # long enough that one run does not hammer a dead host, short enough that a long-lived process recovers.
@@ -401,13 +409,16 @@ def _make_document(
     if not content.strip():
         raise _Refused(empty_reason)
     binary = _binary_signature(content)
-    if binary == "application/pdf" or media_type not in SUPPORTED_MEDIA_TYPES:
-        raise _Refused(_unsupported_message(binary or media_type), status="skipped")
-    if binary:
-        raise _Refused(f"unsupported content: the body is {binary} though served as {media_type}", status="skipped")
-    charset = detect_charset(content, declared_charset, media_type)
-    if charset is None:
-        raise _Refused(f"unsupported content: the body is binary data, not text (served as {media_type})", "skipped")
+    if _is_pdf(content):  # read through its text layer by the extract stage, whatever it was served as
+        media_type, charset = "application/pdf", None
+    else:
+        if media_type not in SUPPORTED_MEDIA_TYPES:
+            raise _Refused(_unsupported_message(binary or media_type), status="skipped")
+        if binary:
+            raise _Refused(f"unsupported content: the body is {binary} though served as {media_type}", status="skipped")
+        charset = detect_charset(content, declared_charset, media_type)
+        if charset is None:
+            raise _Refused(f"unsupported content: the body is binary data, not text (served as {media_type})", "skipped")
     return RawDocument(
         source_uri=uri,
         sha256=hashlib.sha256(content).hexdigest(),
@@ -463,7 +474,7 @@ def _mime(content_type: str) -> str:
 
 def _unsupported_message(media_type: str) -> str:
     note = _REFUSAL_NOTES.get(media_type)
-    suffix = f" ({note})" if note else " (qbank reads HTML, Markdown, plain text, reStructuredText and notebooks)"
+    suffix = f" ({note})" if note else " (qbank reads HTML, Markdown, plain text, reStructuredText, Org, AsciiDoc, PDF and notebooks)"
     return f"unsupported content type {media_type or 'unknown'}{suffix}"
 
 

@@ -28,7 +28,7 @@ from qbank.records import (
     SourceResult,
 )
 from qbank.settings import FetchSettings, Settings
-from qbank.split import split
+from qbank.split import split_document
 from qbank.tag import Tagger
 from warehouse.store import Warehouse
 
@@ -61,11 +61,12 @@ def process_source(uri: str, settings: Settings, known: KnownSource | None = Non
         return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
     # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
     # its rejected candidates show why.
-    items, rejected = split(doc, settings.split)
-    items = tuple(classify(items, doc))
+    result = split_document(doc, settings.split)
+    items = tuple(classify(result.items, doc))
     # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
     # leaving them here keeps what crosses from a worker to the loader small.
-    return SourceResult(uri, replace(raw, content=b""), replace(doc, blocks=()), items, tuple(rejected))
+    return SourceResult(uri, replace(raw, content=b""), replace(doc, blocks=()), items, result.rejected,
+                        fates=result.fates, warning=result.warning(settings.split))
 
 
 def new_run(settings: Settings) -> RunInfo:
@@ -130,5 +131,7 @@ class Progress:
         else:
             status = "ok"
             detail = f"{len(r.items)} questions" if r.items else "no interview questions found"
+            if r.warning:
+                detail += f"; warning: {r.warning}"
         width = len(str(self.total))
         return f"[{self.done:>{width}}/{self.total}] {status:<9} {r.source_uri}" + (f"  ({detail})" if detail else "")

@@ -77,6 +77,7 @@ class StructuredQA:
 
     question: str
     answer_markdown: str | None = None
+    text: str | None = None  # the question's body, when the page gives one besides its name (QAPage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,23 @@ class QAItem:
     section_path: tuple[str, ...] = ()  # all headings above, outermost first
     follow_ups: tuple[str, ...] = ()
     rule: str = ""  # name of the splitter rule that found it, e.g. "numbered_bold"
+    parent: str | None = None  # the stem a sub-question reads with ("k-means clustering." -> "Compare the two.")
+    answer_kind: str | None = None  # None: an answer of its own; "inline": on the question's line; "hint": a
+    # parenthetical hint on the question's line
     kind: Kind | None = None
     level: Level | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockFates:
+    """Where the blocks of one document went: every non-empty block is exactly one of these."""
+
+    blocks: int = 0
+    question: int = 0  # blocks that are (or hold) a question
+    answer: int = 0  # blocks that are part of an answer
+    rejected: int = 0  # blocks turned down, each with a `Rejected` reason
+    question_shaped_in_answers: int = 0  # answer blocks worded as a question (a sign the split may be wrong)
+    question_shaped_rejected: int = 0  # rejected blocks worded as a question
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +186,8 @@ class SourceResult:
     rejected: tuple[Rejected, ...] = ()
     failure: Failure | None = None
     unchanged: bool = False  # same content hash as already loaded: nothing to do
+    fates: BlockFates | None = None  # where the document's blocks went (question, answer, rejected)
+    warning: str | None = None  # one line when the split looks wrong for this document
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +276,7 @@ class SourceSummary:
     added: int = 0  # questions new in this run
     kept: int = 0  # questions already loaded and still present (or kept after a failed re-fetch)
     removed: int = 0  # questions no longer in the source
+    warning: str | None = None  # the split looks wrong for this source (see SourceResult.warning)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ def render_summary(summary: RunSummary, *, width: int = 100) -> str:
     for s in summary.sources:
         if s.reason:
             lines.append(f"  {s.status}: {s.source_uri}: {s.reason}")
+        if s.warning:
+            lines.append(f"  warning: {s.source_uri}: {s.warning}")
     by_status = Counter(s.status for s in summary.sources)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
     lines.append(

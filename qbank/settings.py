@@ -42,8 +42,14 @@ class FetchSettings(BaseModel):
 
 class SplitSettings(BaseModel):
     max_question_chars: int = 400  # longer lines are prose, not questions
+    max_statement_chars: int = 2000  # a problem statement (a titled section's lead paragraphs) can be longer
     min_question_words: int = 3
     cues_file: Path | None = None  # wording cues; None = data/cues.yaml shipped with qbank
+    # A source is flagged (summary warning, `sources.warning`) when it gives no question although this many of
+    # its lines read as questions, or when its answers swallowed this many question-shaped lines and at least
+    # `warn_absorbed_share` as many as it has questions.
+    warn_shaped_lines: int = 5
+    warn_absorbed_share: float = 0.5
 
 
 class DedupeSettings(BaseModel):
@@ -58,13 +64,24 @@ class DedupeSettings(BaseModel):
 
 
 class TagSettings(BaseModel):
-    answer_weight: float = 0.3  # evidence from the answer counts this much of evidence from the question
-    min_score: float = 0.5
-    section_weight: float = 0.3  # evidence from the section heading above the question (weak)
+    # How qbank.tag weighs its evidence; the values were fitted on bench/tagging's dev sets (docs/warehouse.md
+    # "Topics" tells how; `python -m bench.tagging.run` prints the figures).
+    min_score: float = 0.5  # evidence a topic needs when the question names a topic with a full term
     weak_weight: float = 0.4  # a taxonomy "weak" term counts this much of a full term
-    answer_chars: int = 300  # only the opening of a long answer is read: it states what the answer is about
-    batch_size: int = 512  # texts per spaCy tokenizer.pipe batch
+    answer_weight: float = 0.15  # a term in the answer counts this much of one in the question...
+    answer_cap: float = 0.3  # ...and an answer adds at most this to a topic: it confirms, it never decides alone
+    answer_chars: int = 200  # only the opening of a long answer is read: it states what the answer is about
+    section_weight: float = 0.5  # a term in the nearest heading, for a question with no full term of its own
+    path_weight: float = 0.15  # a term in the headings above that one
+    kind_weight: float = 0.3  # a question of a kind a topic lists in `for_kinds` (behavioral -> behavioral, career)
+    use_embeddings: bool = True  # the second signal: similarity to each topic's prototype (qbank.embed)
+    embedding_weight: float = 2.0  # evidence added per unit of similarity above embedding_floor
+    embedding_floor: float = 0.3  # cosine similarity (0..1) below which a topic gets nothing from the embedding
+    fallback_min: float = 0.2  # evidence a question with no full term of its own needs to be tagged at all
+    fallback_tie: float = 0.05  # ...and topics within this of its best topic are tagged too
     max_fallback_topics: int = 2  # a question with only generic words is tagged only if they point to so few topics
+    max_topics: int = 2  # at most this many topics per question (implied parents aside): the best-supported ones
+    batch_size: int = 512  # texts per spaCy tokenizer.pipe / embedding batch
 
 
 class ExportSettings(BaseModel):

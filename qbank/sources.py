@@ -15,7 +15,9 @@ from qbank.records import Failure
 
 # Extensions picked up when a folder is searched. A file named explicitly is always listed:
 # the fetcher decides from its content whether it can be read.
-SOURCE_EXTENSIONS = frozenset({".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst", ".ipynb"})
+SOURCE_EXTENSIONS = frozenset(
+    {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst", ".ipynb", ".org", ".adoc", ".asciidoc", ".pdf"}
+)
 
 # "scheme:" prefix; two letters at least so a Windows drive ("C:\\notes") is not taken for a scheme.
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")

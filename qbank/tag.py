@@ -1,29 +1,41 @@
-"""Topic tagging: match the taxonomy's terms in each question, its answer and its section heading.
+"""Topic tagging: taxonomy terms in each question, its answer and its headings, then similarity where terms are silent.
 
-spaCy's blank English tokenizer, the English lookup lemma table of spacy-lookups-data and one PhraseMatcher
-built from `data/taxonomy.yaml`, so "Decision Trees" matches the term "decision tree" and "CNNs" the term
-"CNN", always as whole tokens. Text is lowercased first (the lookup table is case-sensitive).
+Terms: spaCy's blank English tokenizer, the English lookup lemma table of spacy-lookups-data and one
+PhraseMatcher built from `data/taxonomy.yaml`, so "Decision Trees" matches the term "decision tree" and
+"CNNs" the term "CNN", always as whole tokens. Text is lowercased first (the lookup table is case-sensitive).
 
 Speed: the lookup lemma of every word that can lead to a term is stored once as that word's NORM in the
 tagger's own vocab, and the matcher runs on NORM. That is what spaCy's lookup lemmatizer computes, without
-its per-token Python (which, with the tokenizer, was the whole cost: ~2,000 vs ~5,000+ questions/s).
+its per-token Python (which, with the tokenizer, was the whole cost). The embedding is computed only for
+the questions whose terms leave the decision open.
 
-Scoring, per topic: every distinct term found in the question counts 1 (a taxonomy `weak` term counts
-`weak_weight`); terms in the answer count `answer_weight`, terms in the section heading `section_weight`.
-A topic is tagged when its score reaches `min_score`; a topic named only by the section heading is not
-added to a question whose own text names a topic. When no topic does, the best-scoring topics with any
-evidence are kept (unless more than `max_fallback_topics` tie), so that a question with only generic
-words still gets its most likely topic.
-A tagged child topic implies its parent.
+Decision, per question (weights and thresholds in `TagSettings`, fitted with bench/tagging):
+1. A question that names a topic with a full term: every distinct term of the question counts 1 (a `weak`
+   term `weak_weight`), terms of the answer `answer_weight` each and at most `answer_cap` per topic. Topics
+   reaching `min_score` that a full term backs (in the question, answer or heading) and that the question
+   or answer names are tagged; headings add no topic to such a question.
+2. A question without a full term of its own: its weak words, answer, nearest heading (`section_weight`),
+   the headings above (`path_weight`) and its similarity to each topic's prototype (`qbank.embed`: the mean
+   embedding of the topic's label, description and examples; `embedding_weight` per unit above
+   `embedding_floor`) add up; the best topic, and those within `fallback_tie` of it, are tagged when it
+   reaches `fallback_min` (none when more than `max_fallback_topics` tie).
+3. A topic that `yields_to` another chosen one is dropped; at most `max_topics` are kept (highest evidence,
+   then similarity). A question the classifier calls behavioral gets `kind_weight` toward the topics that
+   list that kind in `for_kinds`; the page's headings and weak words add no other topic to it.
+A sub-question is read together with its stem (`QAItem.parent`). A tagged child topic implies its parent.
+Every tag keeps its evidence: the terms (marked `answer:`, `section:`, `heading:`), `similar: 0.42`,
+`kind: behavioral` or `implied by <child>`.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import get_args
 
 import numpy
 import spacy
@@ -35,8 +47,9 @@ from spacy.tokens import Doc
 from spacy.util import load_language_data
 from spacy.vocab import Vocab
 
+from qbank import embed
 from qbank.errors import QbankError
-from qbank.records import Question, TopicRow, TopicTag
+from qbank.records import Kind, QAItem, Question, TopicRow, TopicTag
 from qbank.settings import TagSettings
 
 # Separators inside terms ("k-NN", "CI/CD", "bias–variance") become spaces so every spelling tokenizes alike.
@@ -59,6 +72,9 @@ class Topic:
     parent: str | None
     terms: tuple[str, ...]
     weak: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # typical questions: with label and description, the embedding prototype
+    yields_to: tuple[str, ...] = ()  # topics that take the question instead when both are found
+    for_kinds: tuple[str, ...] = ()  # question kinds (qbank.classify) that lean to this topic
 
 
 def load_taxonomy(path: Path) -> list[Topic]:
@@ -82,6 +98,9 @@ def load_taxonomy(path: Path) -> list[Topic]:
                 parent=entry.get("parent"),
                 terms=tuple(str(t) for t in entry["terms"]),
                 weak=tuple(str(t) for t in entry.get("weak") or ()),
+                examples=tuple(str(e) for e in entry.get("examples") or ()),
+                yields_to=tuple(str(y) for y in entry.get("yields_to") or ()),
+                for_kinds=tuple(str(k) for k in entry.get("for_kinds") or ()),
             )
         )
     ids = [t.id for t in topics]
@@ -93,6 +112,12 @@ def load_taxonomy(path: Path) -> list[Topic]:
             raise TaxonomyError(f"taxonomy {path}: topic {topic.id} has unknown parent {topic.parent}")
         if len(_ancestors(topic.id, parents)) >= len(topics):
             raise TaxonomyError(f"taxonomy {path}: parent cycle through {topic.id}")
+        unknown = [y for y in topic.yields_to if y not in parents]
+        if unknown:
+            raise TaxonomyError(f"taxonomy {path}: topic {topic.id} yields to unknown topics {unknown}")
+        odd = [k for k in topic.for_kinds if k not in get_args(Kind)]
+        if odd:
+            raise TaxonomyError(f"taxonomy {path}: topic {topic.id} lists unknown kinds {odd} (known: {get_args(Kind)})")
     return topics
 
 
@@ -115,13 +140,45 @@ def fold_text(text: str) -> str:
 
 
 def _term_variants(term: str) -> list[str]:
-    """The folded term and its plural ("llm" -> "llms"): the lookup table does not know abbreviations."""
+    """The folded term and its plural ("llm" -> "llms"): the lookup table does not know abbreviations.
+
+    A plural that the table knows as another word is left out: "tries" is "try", so the term "trie"
+    would match every "try".
+    """
     folded = " ".join(fold_text(term).split())
-    return [folded] if folded.endswith("s") else [folded, folded + "s"]
+    if folded.endswith("s"):
+        return [folded]
+    last = folded.rsplit(" ", 1)[-1]
+    plural_lemma = _lemma(last + "s")
+    return [folded, folded + "s"] if plural_lemma in (last + "s", _lemma(last)) else [folded]
+
+
+@lru_cache(maxsize=1)
+def _lemma_table() -> dict[str, str]:
+    """spacy-lookups-data's English lookup lemmas (~40,000 words), read once per process."""
+    return load_language_data(spacy_lookups_data.en["lemma_lookup"])
+
+
+def _lemma(word: str) -> str:
+    """The lookup lemma of a lowercase word; the word itself when the lemma would change its first letter,
+    and for "-ing" forms.
+
+    The table maps "ai" and "'s" to "have", which would make the abbreviation "AI" match every "have";
+    suppletive forms (was -> be) never matter for topic terms. An "-ing" word names a field or a technique
+    more often than it conjugates a verb: "networking" is not "network" (neural networks), "clustering" not
+    "cluster" (a clustered index), "pooling" not "pool" (a connection pool). A term that should match the verb
+    lists its base form ("train" beside "training").
+    """
+    found = _lemma_table().get(word, word)
+    if found[:1] != word[:1] or (word.endswith("ing") and found != word):
+        return word
+    return found
 
 
 # Evidence of one text: topic -> term -> weight (1.0, or weak_weight for a weak term).
 Evidence = dict[str, dict[str, float]]
+# Per topic: summed evidence; the topics a full term backs.
+_Scores = tuple[dict[str, float], set[str]]
 
 
 class Tagger:
@@ -150,6 +207,28 @@ class Tagger:
                 for (term, _), pattern in zip(variants, patterns, strict=True):
                     self._terms.setdefault((match_id, tuple(pattern.to_array(NORM).tolist())), term)
 
+        self._yields = {t.id: set(t.yields_to) for t in self.topics if t.yields_to}
+        self._kind_topics: dict[str, set[str]] = defaultdict(set)  # kind -> topics it leans to
+        for topic in self.topics:
+            for kind in topic.for_kinds:
+                self._kind_topics[kind].add(topic.id)
+        self._prototypes = self._prototype_vectors() if settings.use_embeddings else None
+
+    def _prototype_vectors(self) -> numpy.ndarray:
+        """One unit vector per topic: the mean of the embeddings of its label + description and its examples."""
+        rows = []
+        for topic in self.topics:
+            texts = [f"{topic.label}. {topic.description or ''}", *topic.examples]
+            mean = embed.embed(texts).mean(axis=0)
+            rows.append(mean / max(float(numpy.linalg.norm(mean)), 1e-9))
+        return numpy.vstack(rows).astype(numpy.float32)
+
+    def similarities(self, texts: Sequence[str]) -> numpy.ndarray:
+        """Cosine of each text with each topic's prototype: shape (len(texts), topics), in taxonomy order."""
+        if self._prototypes is None:
+            return numpy.zeros((len(texts), len(self.topics)), dtype=numpy.float32)
+        return embed.embed(list(texts), batch_size=self.settings.batch_size) @ self._prototypes.T
+
     @classmethod
     def from_taxonomy(cls, path: Path, settings: TagSettings) -> Tagger:
         """A tagger for the taxonomy file at `path`."""
@@ -162,17 +241,28 @@ class Tagger:
     def tag(self, questions: Sequence[Question]) -> list[TopicTag]:
         """Topic tags for every question (multi-label), ordered by question then descending score."""
         cap = self.settings.answer_chars
-        folded = [fold_text(q.item.question) for q in questions]
+        folded = [fold_text(_asked(q.item)) for q in questions]
         # One doc per question: its text, a paragraph break no term can span, the opening of its answer.
         texts = (f"{q}{_SEP}{fold_text(_opening(x.item.answer_text or '', cap))}" for q, x in zip(folded, questions))
         docs = self.nlp.tokenizer.pipe(texts, batch_size=self.settings.batch_size)
-        sections = sorted({q.item.section for q in questions if q.item.section})
-        section_ev = dict(zip(sections, self.evidence(sections), strict=True))
-        tags: list[TopicTag] = []
+        headings = sorted({h for q in questions for h in (q.item.section, _outer(q.item)) if h})
+        heading_ev = dict(zip(headings, self.evidence(headings), strict=True))
+        found = []
         for question, text, doc in zip(questions, folded, docs, strict=True):
             q_ev, a_ev = self._doc_evidence(doc, len(text))
-            s_ev = section_ev.get(question.item.section or "", {})
-            tags.extend(self._decide(question.question_id, q_ev, a_ev, s_ev))
+            s_ev = heading_ev.get(question.item.section or "", {})
+            o_ev = heading_ev.get(_outer(question.item), {})
+            found.append(_Found(question.question_id, q_ev, a_ev, s_ev, o_ev, question.item.kind))
+        scored = [self._scores(f) for f in found]
+        by_terms = [self._by_terms(f, sc) for f, sc in zip(found, scored, strict=True)]
+        # The embedding is read only where the terms leave the decision open (no full term of the question's
+        # own, or more topics than max_topics): most questions never need it.
+        open_ = [i for i, chosen in enumerate(by_terms) if not chosen or len(chosen) > self.settings.max_topics]
+        sims = self.similarities([_asked(questions[i].item) for i in open_])
+        similarity = dict(zip(open_, sims, strict=True))
+        tags: list[TopicTag] = []
+        for i, (f, sc, chosen) in enumerate(zip(found, scored, by_terms, strict=True)):
+            tags.extend(self._decide(f, sc, chosen, similarity.get(i)))
         return tags
 
     def evidence(self, texts: Iterable[str]) -> list[Evidence]:
@@ -199,38 +289,115 @@ class Tagger:
             (before if start < split_token else after)[topic][term] = weight
         return before, after
 
-    def _decide(self, question_id: str, q_ev: Evidence, a_ev: Evidence, s_ev: Evidence) -> list[TopicTag]:
-        """Combine the three sources of evidence into tags for one question."""
-        s = self.settings
-        scores: dict[str, float] = defaultdict(float)
-        strong: set[str] = set()  # topics with at least one full (not weak) term somewhere
-        notes: dict[str, list[str]] = defaultdict(list)
-        for ev, factor, label in ((q_ev, 1.0, ""), (a_ev, s.answer_weight, "answer: "), (s_ev, s.section_weight, "section: ")):
+    def _sources(self, f: _Found) -> Iterator[tuple[str, str, dict[str, float], float, float | None]]:
+        """(label, topic, terms, weight, cap) for every piece of term evidence the question may use."""
+        st = self.settings
+        people = self._kind_topics.get(f.kind or "", set())
+        sources = ((f.q_ev, "", 1.0, None), (f.a_ev, "answer: ", st.answer_weight, st.answer_cap),
+                   (f.s_ev, "section: ", st.section_weight, None), (f.o_ev, "heading: ", st.path_weight, None))  # fmt: skip
+        for ev, label, factor, cap in sources:
             for topic, terms in ev.items():
-                scores[topic] += factor * sum(terms.values())
-                notes[topic].extend(label + term for term in terms)
-                if any(w == 1.0 for w in terms.values()):
-                    strong.add(topic)
-        chosen = {t: v for t, v in scores.items() if v >= s.min_score}
-        if q_ev:
-            # The section heading says what a page is about, not each question: a question that names a topic
-            # of its own does not take the section's too ("How are CNNs used in vision?" under "NLP").
-            chosen = {t: v for t, v in chosen.items() if t in q_ev or t in a_ev}
-        if strong & chosen.keys():
-            # Generic words ("AI model") do not add a topic next to one that has a real term.
-            chosen = {t: v for t, v in chosen.items() if t in strong}
-        if not chosen and scores:
-            best = max(scores.values())
-            chosen = {t: v for t, v in scores.items() if v == best}
-            if len(chosen) > s.max_fallback_topics:  # generic words pointing everywhere say nothing
+                if people and topic not in people:
+                    if ev is f.s_ev or ev is f.o_ev:
+                        continue  # the page's headings name its technology, not the candidate's past
+                    terms = {term: w for term, w in terms.items() if w == 1.0}  # "estimate", "environment": plain words here
+                    if not terms:
+                        continue
+                yield label, topic, terms, factor, cap
+
+    def _scores(self, f: _Found) -> _Scores:
+        """Per topic: summed evidence, and the topics a full (not weak) term backs in the question, answer or heading."""
+        scores: dict[str, float] = defaultdict(float)
+        strong: set[str] = set()
+        for topic in self._kind_topics.get(f.kind or "", ()):  # "Tell me about a time ...": about the candidate
+            scores[topic] += self.settings.kind_weight
+        for label, topic, terms, factor, cap in self._sources(f):
+            value = factor * sum(terms.values())
+            scores[topic] += value if cap is None else min(cap, value)
+            if label != "heading: " and 1.0 in terms.values():
+                strong.add(topic)
+        return scores, strong
+
+    def _notes(self, f: _Found, topic: str) -> list[str]:
+        """The evidence of one chosen topic, in words: its terms (marked by where they were found), the kind."""
+        notes = [f"kind: {f.kind}"] if topic in self._kind_topics.get(f.kind or "", ()) else []
+        for label, found, terms, _, _ in self._sources(f):
+            if found == topic:
+                notes.extend(label + term for term in terms)
+        return notes
+
+    def _by_terms(self, f: _Found, scored: _Scores) -> dict[str, float]:
+        """Topics a full term of the question's own text decides; empty when it has none."""
+        if not any(w == 1.0 for terms in f.q_ev.values() for w in terms.values()):
+            return {}
+        scores, strong = scored
+        # The heading says what a page is about, not each question: a question that names a topic of its
+        # own does not take the heading's too ("How are CNNs used in vision?" under "NLP"); generic words
+        # ("AI model") do not add a topic next to one that has a real term.
+        chosen = {t: v for t, v in scores.items()
+                  if v >= self.settings.min_score and (t in f.q_ev or t in f.a_ev) and t in strong}  # fmt: skip
+        return self._yield(chosen)
+
+    def _decide(self, f: _Found, scored: _Scores, by_terms: dict[str, float], sims: numpy.ndarray | None) -> list[TopicTag]:
+        """Combine the evidence of one question (terms of question, answer, headings; similarity) into tags."""
+        st = self.settings
+        scores, _ = scored
+        chosen = by_terms
+        similar: dict[str, float] = {}
+        if sims is not None:
+            similar = {t.id: float(v) for t, v in zip(self.topics, sims, strict=True)}
+        if not chosen:
+            # No term of its own decides: weak words, the answer, the headings and the similarity to each
+            # topic's prototype together pick the best topic (and any within `fallback_tie` of it).
+            combined = {t: scores.get(t, 0.0) + st.embedding_weight * max(0.0, similar.get(t, 0.0) - st.embedding_floor)
+                        for t in scores.keys() | similar.keys()}  # fmt: skip
+            best = max(combined.values(), default=0.0)
+            chosen = {t: v for t, v in combined.items() if v > 0 and v >= max(st.fallback_min, best - st.fallback_tie)}
+            chosen = self._yield(chosen)
+            if len(chosen) > st.max_fallback_topics:  # generic words pointing everywhere say nothing
                 chosen = {}
-        result = {t: (min(1.0, v), "; ".join(notes[t])) for t, v in chosen.items()}
+        if len(chosen) > st.max_topics:
+            ranked = sorted(chosen, key=lambda t: (-chosen[t], -similar.get(t, 0.0), t))
+            chosen = {t: chosen[t] for t in ranked[: st.max_topics]}
+        result = {}
+        for topic, value in chosen.items():
+            evidence = self._notes(f, topic)
+            if topic in similar and similar[topic] > st.embedding_floor and topic not in by_terms:
+                evidence.append(f"similar: {similar[topic]:.2f}")
+            result[topic] = (min(1.0, value), "; ".join(evidence))
         for topic, (score, _) in list(result.items()):
             for parent in _ancestors(topic, self._parents):
                 if parent not in result or result[parent][0] < score:
                     result[parent] = (score, f"implied by {topic}")
         ordered = sorted(result.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        return [TopicTag(question_id, topic, round(score, 3), ev) for topic, (score, ev) in ordered]
+        return [TopicTag(f.question_id, topic, round(score, 3), ev) for topic, (score, ev) in ordered]
+
+    def _yield(self, chosen: dict[str, float]) -> dict[str, float]:
+        """Drop the topics that yield to another chosen one (`yields_to` in the taxonomy)."""
+        return {t: v for t, v in chosen.items() if not (self._yields.get(t, set()) & chosen.keys())}
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """The term evidence of one question: its text, its answer, its heading, the headings above that."""
+
+    question_id: str
+    q_ev: Evidence
+    a_ev: Evidence
+    s_ev: Evidence
+    o_ev: Evidence
+    kind: str | None = None  # the question's kind, from qbank.classify
+
+
+def _asked(item: QAItem) -> str:
+    """What the question asks: a sub-question reads with its stem ("k-means clustering." + "Compare the two.")."""
+    return f"{item.parent} {item.question}" if item.parent else item.question
+
+
+def _outer(item: QAItem) -> str:
+    """The headings above the nearest one, outermost first ("Python questions / Basics")."""
+    path = item.section_path[:-1] if item.section_path and item.section_path[-1] == item.section else item.section_path
+    return " / ".join(path or ())
 
 
 def _longest(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -262,21 +429,13 @@ def _opening(text: str, max_chars: int) -> str:
 def _lemmas_as_norms(vocab: Vocab, term_docs: Sequence[Doc]) -> None:
     """Set NORM = lookup lemma for the term words and for every word whose lemma is one of theirs.
 
-    Only those words can take part in a match, so the other ~40,000 entries of the table are skipped.
-    A lookup lemma that changes the word's first letter is dropped: the table maps "ai" and "'s" to
-    "have", which would make the abbreviation "AI" match every "have"; suppletive forms (was -> be)
-    never matter for topic terms.
+    Only those words can take part in a match, so the other ~40,000 entries of the table are skipped
+    (see `_lemma` for the lemmas that are not used).
     """
-    table: dict[str, str] = load_language_data(spacy_lookups_data.en["lemma_lookup"])
-
-    def lemma(word: str) -> str:
-        found = table.get(word, word)
-        return found if found[:1] == word[:1] else word
-
-    wanted = {lemma(token.text) for doc in term_docs for token in doc}
-    for word, found in table.items():
+    wanted = {_lemma(token.text) for doc in term_docs for token in doc}
+    for word, found in _lemma_table().items():
         if found in wanted and found[:1] == word[:1]:
             vocab[word].norm_ = found
     for doc in term_docs:
         for token in doc:
-            vocab[token.text].norm_ = lemma(token.text)
+            vocab[token.text].norm_ = _lemma(token.text)

@@ -49,8 +49,50 @@ def test_kind_from_wording(text: str, kind: str) -> None:
 
 def test_technical_heading_beats_wording_and_title_kind_is_a_fallback() -> None:
     assert one("Tell me about a time you tuned a model.", "Technical Questions").kind == "technical"
-    assert one("What motivates you?", source=doc("Behavioral interview questions for ML engineers")).kind == "behavioral"
-    assert one("What motivates you?", source=doc("Technical and behavioral questions")).kind == "technical"
+    # a question whose wording names no kind takes the title's, unless the title names two
+    assert one("Which editor do you prefer?", source=doc("Behavioral interview questions for ML engineers")).kind == "behavioral"
+    assert one("Which editor do you prefer?", source=doc("Technical and behavioral questions")).kind == "technical"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # commands, queries and code to write are coding
+        ("How do you undo the last commit with git?", "coding"),
+        ("Write a query that lists customers without orders.", "coding"),
+        ("Which command shows the processes listening on a port?", "coding"),
+        ("Write a regex that matches an email address.", "coding"),
+        ("Given an array of integers, return the indices of two numbers that add up to a target.", "coding"),
+        ("Reverse a linked list in place.", "coding"),
+        ("Write down the equation of a perceptron.", "technical"),  # writing maths is not code
+        # the candidate's own past is behavioral
+        ("What was the hardest bug you ever fixed?", "behavioral"),
+        ("Have you ever worked with Kafka in production?", "behavioral"),
+        ("What did you learn from your last project?", "behavioral"),
+        ("Describe your role in your previous team.", "behavioral"),
+        ("Why are you leaving your current job?", "behavioral"),
+        # hypotheticals are situational
+        ("Suppose the database is down at peak traffic. What do you do first?", "situational"),
+        ("How would you respond if a colleague pushed a secret to the repository?", "situational"),
+        # puzzles, estimates and debugging scenarios are problem-solving
+        ("How many golf balls fit in a school bus?", "problem-solving"),
+        ("Estimate the storage a photo app needs for a year.", "problem-solving"),
+        ("Your service returns 502 errors after a deploy. How would you debug it?", "problem-solving"),
+        ("What is the probability that two dice sum to seven?", "problem-solving"),
+        ("How does TF-IDF weigh rare words?", "technical"),
+    ],
+)
+def test_kind_holds_beyond_ml_wording(text: str, kind: str) -> None:
+    assert one(text, "Questions").kind == kind
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [("Non-technical questions", "behavioral"), ("Estimation questions", "problem-solving"),
+     ("SQL exercises", "coding"), ("Scenario questions", "situational")],
+)
+def test_more_headings_name_the_kind_and_win(heading: str, kind: str) -> None:
+    assert one("What is a hash map?", "Interview", heading).kind == kind
 
 
 @pytest.mark.parametrize(

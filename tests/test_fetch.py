@@ -327,10 +327,14 @@ def test_compressed_bodies_are_decoded_and_hashed_decoded(
     assert result.sha256 == hashlib.sha256(PAGE).hexdigest()
 
 
-def test_pdf_is_skipped_as_unsupported(server: HTTPServer, fetcher: Fetcher) -> None:
+def test_pdf_is_fetched_for_its_text_layer(server: HTTPServer, fetcher: Fetcher) -> None:
+    """Issue 13: a PDF is read by the extract stage (extractors/pdf.py), whatever type it is served as."""
     server.expect_request("/q.pdf").respond_with_data(b"%PDF-1.7 ...", content_type="application/pdf")
-    result = failure(fetcher.fetch(server.url_for("/q.pdf")))
-    assert (result.status, result.reason) == ("skipped", "unsupported content type application/pdf (PDF is not supported yet)")
+    server.expect_request("/download").respond_with_data(b"%PDF-1.4 ...", content_type="text/html")
+    for path in ("/q.pdf", "/download"):
+        result = fetcher.fetch(server.url_for(path))
+        assert isinstance(result, RawDocument)
+        assert (result.media_type, result.charset) == ("application/pdf", None)
 
 
 def test_binary_served_as_text_html_is_skipped(server: HTTPServer, fetcher: Fetcher) -> None:

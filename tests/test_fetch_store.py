@@ -55,13 +55,13 @@ def test_store_raw_refuses_a_hash_that_does_not_match(tmp_path: Path) -> None:
         store_raw(raw, tmp_path)
 
 
-def test_local_pdf_is_skipped(tmp_path: Path) -> None:
+def test_local_pdf_is_read_as_pdf(tmp_path: Path) -> None:
     path = tmp_path / "questions.pdf"
     path.write_bytes(b"%PDF-1.4\n...")
     with Fetcher(FetchSettings()) as fetcher:
         result = fetcher.fetch(str(path))
-    assert isinstance(result, Failure)
-    assert (result.status, result.reason) == ("skipped", "unsupported content type application/pdf (PDF is not supported yet)")
+    assert isinstance(result, RawDocument)
+    assert (result.media_type, result.charset) == ("application/pdf", None)
 
 
 def test_local_folder_given_as_a_file_is_a_failure(tmp_path: Path) -> None:

@@ -87,8 +87,11 @@ def test_one_question_per_line_including_imperatives_and_parentheticals() -> Non
         P("Walk me through a memory leak you fixed"), P("Tell me about a project you are proud of"),
         H("Next section"),
     )
-    assert len(items) == 6 and all(i.answer_markdown is None for i in items)
-    assert items[-1].section == "Python"
+    assert len(items) == 6 and items[-1].section == "Python"
+    # a parenthetical after the "?" is a hint, the answer on the question's line; before it, part of the question
+    hinted = {i.question: (i.answer_markdown, i.answer_kind) for i in items if i.answer_markdown}
+    assert hinted == {"What is monkey patching?": ("Runtime modification", "hint")}
+    assert "How are default arguments evaluated (at definition or call time)?" in questions(items)
 
 
 def test_bulleted_questions_after_lead_in_then_section_prose_is_not_an_answer() -> None:
@@ -182,7 +185,8 @@ def test_interview_faq_and_questions_to_ask_are_rejected() -> None:
     )
     assert questions(items) == ["What is sharding?"]
     r = reasons(rejected)
-    assert r["interview_faq"] == ["How do I prepare for a data engineering interview?"]
+    # the answer of a question turned down goes with it, for the same reason
+    assert r["interview_faq"] == ["How do I prepare for a data engineering interview?", "Practice SQL daily."]
     assert len(r["ask_the_interviewer"]) == 3
 
 

@@ -49,7 +49,7 @@ def test_retag_then_retag_with_an_edited_taxonomy(warehouse: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "tagged 3 of 4 questions (75.0% coverage)" in result.output
     first = tags(warehouse)
-    assert {("q_1", "deep_learning"), ("q_2", "data_engineering")} <= first
+    assert {("q_1", "deep_learning"), ("q_2", "databases_sql")} <= first
     assert not any(qid == "q_4" for qid, _ in first)
 
     # A new term in a copy of the taxonomy: q_4 gains a topic; the topics table follows the file.
@@ -81,3 +81,26 @@ def test_retag_with_a_broken_taxonomy_changes_nothing(warehouse: Path, tmp_path:
 def test_retag_without_a_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["retag", "--warehouse", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "no warehouse" in result.output
+
+
+def test_retag_reads_kind_and_stem_like_an_ingest(tmp_path: Path) -> None:
+    # A behavioral question under a technology heading, and a sub-question whose topic is in its stem:
+    # re-tagging the stored rows gives what tagging them at ingest gives.
+    path = tmp_path / "wh.duckdb"
+    Warehouse(path).ensure_schema()
+    con = duckdb.connect(str(path))
+    rows = [("q_b", "How do you handle stress at work?", "Docker questions", None, "behavioral"),
+            ("q_s", "How would you choose the value of k?", "Questions", "k-means clustering.", "technical")]
+    for i, (qid, question, section, parent, kind) in enumerate(rows):
+        con.execute(
+            "INSERT INTO occurrences (question_id, source_uri, position, section, question, question_raw, match_key, "
+            "cluster_id, first_run_id, last_run_id, parent, kind) VALUES (?, 'file:///b.md', ?, ?, ?, ?, ?, ?, 'r1', 'r1', ?, ?)",
+            [qid, i, section, question, question, question.lower(), "c_" + qid, parent, kind],
+        )
+    con.close()
+    result = CliRunner().invoke(app, ["retag", "--warehouse", str(path)])
+    assert result.exit_code == 0, result.output
+    found = tags(path)
+    assert not any(topic == "containers_kubernetes" for qid, topic in found if qid == "q_b")
+    assert ("q_b", "behavioral") in found
+    assert ("q_s", "classical_ml") in found

@@ -43,7 +43,12 @@ CREATE TABLE IF NOT EXISTS source_docs (
     fetched_at     TIMESTAMP,
     question_count INTEGER DEFAULT 0,
     first_run_id   VARCHAR NOT NULL,
-    last_run_id    VARCHAR NOT NULL
+    last_run_id    VARCHAR NOT NULL,
+    blocks         INTEGER,                   -- blocks of the extracted document; each is exactly one of:
+    blocks_question INTEGER,                  --   a question,
+    blocks_answer  INTEGER,                   --   part of an answer,
+    blocks_rejected INTEGER,                  --   or rejected, with its reason in `rejected`
+    warning        VARCHAR                    -- one line when the split looks wrong for this source
 );
 
 CREATE TABLE IF NOT EXISTS occurrences (
@@ -64,7 +69,9 @@ CREATE TABLE IF NOT EXISTS occurrences (
     cluster_id     VARCHAR NOT NULL,
     cluster_reason VARCHAR,                   -- why it joined its cluster
     first_run_id   VARCHAR NOT NULL,
-    last_run_id    VARCHAR NOT NULL
+    last_run_id    VARCHAR NOT NULL,
+    parent         VARCHAR,                   -- the stem a sub-question reads with ("k-means clustering.")
+    answer_kind    VARCHAR                    -- NULL: its own answer; inline: on the question's line; hint: a parenthetical hint
 );
 
 CREATE TABLE IF NOT EXISTS rejected (
@@ -123,13 +130,15 @@ SELECT o.question_id, o.cluster_id, o.source_uri, o.position, o.section, o.secti
        coalesce((SELECT list(qt.topic ORDER BY qt.topic) FROM question_topics qt
                   WHERE qt.question_id = o.question_id), []::VARCHAR[]) AS topics,
        (o.question_id = c.canonical_question_id)       AS is_canonical,
-       o.cluster_reason, o.question_raw, o.answer_text, o.rule, o.match_key, o.first_run_id, o.last_run_id
+       o.cluster_reason, o.question_raw, o.answer_text, o.rule, o.match_key, o.first_run_id, o.last_run_id,
+       o.parent, o.answer_kind
 FROM occurrences o
 LEFT JOIN clusters c ON c.cluster_id = o.cluster_id;
 
 CREATE OR REPLACE VIEW sources AS
 SELECT source_uri, status, error, error_stage, question_count, title, format, media_type, content_sha256,
-       etag, last_modified, fetched_at, metadata, first_run_id, last_run_id
+       etag, last_modified, fetched_at, metadata, first_run_id, last_run_id,
+       blocks, blocks_question, blocks_answer, blocks_rejected, warning
 FROM source_docs;
 
 CREATE OR REPLACE VIEW topics AS
@@ -224,4 +233,4 @@ JOIN occurrences q ON q.question_id = m.question_id
 LEFT JOIN occurrences other ON other.question_id = m.other_id
 WHERE NOT m.accepted;
 
-INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '3');
+INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '4');

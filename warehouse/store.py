@@ -75,6 +75,15 @@ MIGRATIONS: dict[int, tuple[str | Callable[[duckdb.DuckDBPyConnection], None], .
         "ALTER TABLE runs ADD COLUMN questions_total INTEGER DEFAULT 0",
     ),
     3: (_rekey_question_ids,),
+    4: (
+        "ALTER TABLE occurrences ADD COLUMN IF NOT EXISTS parent VARCHAR",
+        "ALTER TABLE occurrences ADD COLUMN IF NOT EXISTS answer_kind VARCHAR",
+        "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS blocks INTEGER",
+        "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS blocks_question INTEGER",
+        "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS blocks_answer INTEGER",
+        "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS blocks_rejected INTEGER",
+        "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS warning VARCHAR",
+    ),
 }
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<proc>.+?) \(PID (?P<pid>\d+)\)")
@@ -191,18 +200,19 @@ def _where_in(
 OCCURRENCE_COLUMNS = (
     "question_id", "source_uri", "position", "section", "section_path", "kind", "level", "question",
     "question_raw", "answer", "answer_text", "follow_ups", "rule", "match_key", "cluster_id",
-    "cluster_reason", "first_run_id", "last_run_id",
+    "cluster_reason", "first_run_id", "last_run_id", "parent", "answer_kind",
 )  # fmt: skip
 
 SOURCE_COLUMNS = (
     "source_uri", "status", "error", "error_stage", "content_sha256", "media_type", "format", "title", "metadata",
     "etag", "last_modified", "fetched_at", "question_count", "first_run_id", "last_run_id",
+    "blocks", "blocks_question", "blocks_answer", "blocks_rejected", "warning",
 )  # fmt: skip
 
 
 def _source_row(result: SourceResult, question_count: int, run_id: str) -> tuple:
     """The source_docs row of a source loaded in this run (status ok, error cleared)."""
-    raw, doc = result.raw, result.doc
+    raw, doc, fates = result.raw, result.doc, result.fates
     return (
         result.source_uri, "ok", None, None,
         raw.sha256 if raw else (doc.sha256 if doc else None),
@@ -214,6 +224,8 @@ def _source_row(result: SourceResult, question_count: int, run_id: str) -> tuple
         raw.last_modified if raw else None,
         raw.fetched_at if raw else None,
         question_count, run_id, run_id,
+        fates.blocks if fates else None, fates.question if fates else None,
+        fates.answer if fates else None, fates.rejected if fates else None, result.warning,
     )  # fmt: skip
 
 
@@ -284,15 +296,20 @@ class Warehouse:
         return [ExistingMember(*row) for row in rows]
 
     def stored_questions(self) -> list[Question]:
-        """Every loaded question as a record, for work that needs no fetching (re-tagging)."""
+        """Every loaded question as a record, for work that needs no fetching (re-tagging).
+
+        With what the tagger reads besides the text: headings, the stem of a sub-question, kind and level.
+        """
         with self.open(read_only=True) as con:
             rows = con.execute(
                 "SELECT question_id, source_uri, position, question, question_raw, answer, answer_text, section, "
-                "coalesce(section_path, []::VARCHAR[]), match_key FROM occurrences ORDER BY question_id"
+                "coalesce(section_path, []::VARCHAR[]), match_key, parent, kind, level FROM occurrences "
+                "ORDER BY question_id"
             ).fetchall()
         return [
-            Question(qid, QAItem(uri, pos, q, raw, answer, text, section, tuple(path)), key)
-            for qid, uri, pos, q, raw, answer, text, section, path, key in rows
+            Question(qid, QAItem(uri, pos, q, raw, answer, text, section, tuple(path), parent=parent, kind=kind,
+                                 level=level), key)  # fmt: skip
+            for qid, uri, pos, q, raw, answer, text, section, path, key, parent, kind, level in rows
         ]
 
     def replace_tags(self, tags: Sequence[TopicTag], topics: Sequence[TopicRow]) -> None:
@@ -441,6 +458,7 @@ class _Load:
                 q.question_id, item.source_uri, item.position, item.section, list(item.section_path), item.kind,
                 item.level, item.question, item.question_raw, item.answer_markdown, item.answer_text,
                 list(item.follow_ups), item.rule, q.match_key, cluster_id, reason, first_run, run_id,
+                item.parent, item.answer_kind,
             ))  # fmt: skip
             new_by_source[item.source_uri].add(q.question_id)
             if old.get(q.question_id, ())[1:] != (cluster_id, reason, item.question, item.answer_markdown):
@@ -466,7 +484,8 @@ class _Load:
         for uri in uris:
             kept = len(new_by_source[uri] & old_by_source[uri])
             summaries.append(SourceSummary(uri, "ok", added=len(new_by_source[uri]) - kept, kept=kept,
-                                           removed=len(old_by_source[uri] - new_by_source[uri])))  # fmt: skip
+                                           removed=len(old_by_source[uri] - new_by_source[uri]),
+                                           warning=changed[uri].warning))  # fmt: skip
         return summaries
 
     def _move_stored(self, assignments: dict[str, ClusterAssignment], loaded: set[str]) -> None:

@@ -70,7 +70,7 @@ def ingest(
 
     \b
     Examples:
-      qbank ingest articles/                 # every .md .txt .html .rst .ipynb below the folder
+      qbank ingest articles/                 # every .md .txt .html .rst .ipynb .org .adoc .pdf below the folder
       qbank ingest https://example.org/ml-interview-questions
       qbank ingest --from sources.txt --export exports/
       qbank ingest articles/ --runner dask  # per-source work on a local Dask cluster (2 workers)
