@@ -42,11 +42,8 @@ def shown(html: str) -> int:
 def facet(html: str, name: str) -> dict[str, int]:
     """A facet's choices as {value: count}, from their links."""
     soup = BeautifulSoup(html, "html.parser")
-    return {
-        a["title"] if "title" in a.attrs and a["title"] != "remove this filter" else a.get_text().split()[0]:
-        int(a.select_one(".n").get_text().replace(",", ""))
-        for a in soup.select(f'[data-facet="{name}"] li a')
-    }  # fmt: skip
+    links = soup.select(f'[data-facet="{name}"] li a')
+    return {a["data-value"]: int(a.select_one(".n").get_text().replace(",", "")) for a in links}
 
 
 @pytest.fixture(scope="module")
