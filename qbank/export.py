@@ -19,6 +19,7 @@ import duckdb
 
 from qbank.errors import QbankError
 from warehouse.store import Warehouse
+from warehouse.ui_queries import filter_sql, run_exists
 
 FORMATS = ("json", "jsonl", "csv", "parquet")
 DATASETS = ("bank", "questions")
@@ -50,34 +51,19 @@ class ExportFilters:
     level: str | None = None
     min_sources: int = 1
     since: str | None = None  # a run id: only clusters created or changed in that run or later
+    search: str | None = None  # words that must all appear in the question's wordings (any variant), any case
+    source: str | None = None  # only questions this source asks
+    answered: bool | None = None  # True: some source answers it; False: none does
 
 
 def _filtered_bank(con: duckdb.DuckDBPyConnection, filters: ExportFilters) -> None:
     """Materialise the selected bank rows as temp table `export_bank` (temp objects work read-only)."""
-    where, params = ["source_count >= ?"], [filters.min_sources]
-    if filters.topic:
-        where.append(
-            "(list_contains(topics, ?) OR list_has_any(topics, "
-            "coalesce((SELECT list(topic) FROM taxonomy WHERE parent = ?), []::VARCHAR[])))"
-        )
-        params += [filters.topic, filters.topic]
-    if filters.kind:
-        where.append("kind = ?")
-        params.append(filters.kind)
-    if filters.level:
-        where.append("level = ?")
-        params.append(filters.level)
-    if filters.since:
-        if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [filters.since]).fetchone() is None:
-            raise QbankError(f"unknown run {filters.since!r}; `qbank stats` lists the runs")
-        where.append(
-            "(SELECT started_at FROM runs WHERE run_id = bank.last_run_id) >= "
-            "(SELECT started_at FROM runs WHERE run_id = ?)"
-        )
-        params.append(filters.since)
+    if filters.since and not run_exists(con, filters.since):
+        raise QbankError(f"unknown run {filters.since!r}; `qbank stats` lists the runs")
+    where, params = filter_sql(filters)
     con.execute(
         f"CREATE TEMP TABLE export_bank AS SELECT {', '.join(BANK_COLUMNS)} FROM bank "
-        f"WHERE {' AND '.join(where)} ORDER BY {ORDER['bank']}",
+        f"WHERE {where} ORDER BY {ORDER['bank']}",
         params,
     )
     con.execute(

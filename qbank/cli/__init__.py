@@ -14,7 +14,8 @@ app = typer.Typer(
         "  qbank query \"select * from bank\"     run read-only SQL (views: bank, questions, sources, topics, audit)\n"
         "  qbank export --out exports/          write the bank as JSON, JSONL, CSV, Parquet + JSON Schema\n"
         "  qbank stats                          what is in the warehouse\n"
-        "  qbank explain CLUSTER_ID             why questions were merged\n\n"
+        "  qbank explain CLUSTER_ID             why questions were merged\n"
+        "  qbank ui                             browse and curate the bank in a web browser\n\n"
         "Every command takes --warehouse PATH (or QBANK_WAREHOUSE); default warehouse/qbank.duckdb.\n"
         "Run 'qbank COMMAND --help' for each command's options and examples."
     ),

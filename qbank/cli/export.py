@@ -25,6 +25,13 @@ def export(
     level: Annotated[str | None, typer.Option(help="Only this level: beginner, intermediate, advanced.")] = None,
     min_sources: Annotated[int, typer.Option(help="Only questions asked by at least N sources.")] = 1,
     since: Annotated[str | None, typer.Option(help="Only questions created or changed in this run or later.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only questions whose wordings contain every one of these words (any case).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only questions this source (file path or URL) asks.")] = None,
+    answered: Annotated[
+        bool | None, typer.Option("--answered/--unanswered", help="Only questions some source answers / none does.")
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Export the bank (bank.*), its occurrences (questions.*), JSON Schemas and datapackage.json.
@@ -34,7 +41,8 @@ def export(
     settings = load_settings(warehouse)
     wh = existing_warehouse(warehouse)
     chosen = [f.strip() for f in formats.split(",") if f.strip()] if formats else list(settings.export.formats)
-    filters = ExportFilters(topic=topic, kind=kind, level=level, min_sources=min_sources, since=since)
+    filters = ExportFilters(topic=topic, kind=kind, level=level, min_sources=min_sources, since=since,
+                            search=search, source=source, answered=answered)  # fmt: skip
     try:
         paths = export_bank(wh.path, out or settings.exports_dir, chosen, filters)
     except QbankError as error:
