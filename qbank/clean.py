@@ -84,7 +84,7 @@ def _required(items: list) -> set[str] | None:
     return max(options, key=lambda o: min(map(len, o)), default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per cue file, cached by load_cues
 class Cues:
     """Wording cues from data/cues.yaml, lists lower-cased and patterns compiled."""
 
@@ -230,10 +230,14 @@ def strip_markup(text: str) -> str:
     return text.translate(_ZERO_WIDTH)
 
 
-@lru_cache(maxsize=1 << 16)
-def clean_question(text: str) -> str:
-    """The question as the bank keeps it: no numbering, markers, emphasis, links, trailing tags or emoji."""
-    cues = load_cues()
+def clean_question(text: str, cues: Cues | None = None) -> str:
+    """The question as the bank keeps it: no numbering, markers, emphasis, links, trailing tags or emoji.
+    `cues`: the wording cues in force (the stage's own; the shipped data/cues.yaml when None)."""
+    return _clean_question(text, cues or load_cues())
+
+
+@lru_cache(maxsize=1 << 16)  # the splitter asks about the same block text several times
+def _clean_question(text: str, cues: Cues) -> str:
     text = _strip_symbols(unicodedata.normalize("NFKC", text))
     text = strip_markup(text)
     text = " ".join(text.split())
@@ -256,9 +260,9 @@ def _plain(markdown: str) -> str:
 _FENCE = re.compile(r"^\s*(```|~~~)[^\n]*\n(.*?)\n?\s*\1\s*$", re.DOTALL)
 
 
-def is_placeholder_answer(markdown: str) -> bool:
+def is_placeholder_answer(markdown: str, cues: Cues | None = None) -> bool:
     """True when the 'answer' is empty or a stub: "Answer here", "TBD", "Coming soon", empty details, `pass`."""
-    cues = load_cues()
+    cues = cues or load_cues()
     text = re.sub(r"</?(details|summary)[^>]*>", " ", markdown or "", flags=re.IGNORECASE)
     fence = _FENCE.match(text.strip())
     if fence:

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from extractors import extract
 from qbank.classify import classify
+from qbank.classify import load_cues as kind_cues
+from qbank.clean import Cues, load_cues
 from qbank.dedupe import Curation, dedupe, load_curation
 from qbank.errors import SourceError
 from qbank.fetch import Fetcher, store_raw
@@ -61,12 +63,17 @@ def process_source(uri: str, settings: Settings, known: KnownSource | None = Non
         return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
     # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
     # its rejected candidates show why.
-    result = split_document(doc, settings.split)
-    items = tuple(classify(result.items, doc))
+    result = split_document(doc, settings.split, _split_cues(settings))
+    items = tuple(classify(result.items, doc, kind_cues(settings.data_dir / "kinds.yaml")))
     # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
     # leaving them here keeps what crosses from a worker to the loader small.
     return SourceResult(uri, replace(raw, content=b""), replace(doc, blocks=()), items, result.rejected,
                         fates=result.fates, warning=result.warning(settings.split))
+
+
+def _split_cues(settings: Settings) -> Cues:
+    """The splitter's wording cues: `split.cues_file`, else the data folder's cues.yaml (read once per file)."""
+    return load_cues(settings.split.cues_file or settings.data_dir / "cues.yaml")
 
 
 def new_run(settings: Settings) -> RunInfo:

@@ -165,7 +165,7 @@ class Walk:
         if not (block.bold or block.text.rstrip().endswith((":", "："))):
             return None
         after = self.doc.blocks[index + 1].text
-        return number if self.cues.answer_label.match(after) or self.cues.answer_button.match(clean_question(after)) else None
+        return number if self.cues.answer_label.match(after) or self.cues.answer_button.match(clean_question(after, self.cues)) else None
 
     def add_answer(self, block: Block | None, source: Block) -> None:
         """`source` is consumed by the open answer; `block` (None for a bare label) is what it contributes."""
@@ -176,7 +176,7 @@ class Walk:
     # -------------------------------------------------------- blocks
 
     def heading(self, index: int, block: Block) -> None:
-        text = clean_question(block.text)
+        text = clean_question(block.text, self.cues)
         cur = self.current
         verdict = self.layout.verdict(index)
         if cur and cur.statement and not cur.answer and self.cues.solution_heading.search(text):
@@ -250,7 +250,7 @@ class Walk:
         if cur.follow_depth is None:
             return False
         if block.depth >= cur.follow_depth and (block.kind == "list_item" or block.depth > cur.follow_depth):
-            follow = clean_question(block.text)
+            follow = clean_question(block.text, self.cues)
             cur.follow_ups.append(follow)
             self.reject(follow, "follow_up", block)
             return True
@@ -284,7 +284,7 @@ class Walk:
 
     def strip_answer_label(self, block: Block) -> Block | None:
         """Strip an answer label ("Sample answer:", "**Answer:**"); None when nothing but the label remains."""
-        if self.cues.answer_button.match(clean_question(block.text)):
+        if self.cues.answer_button.match(clean_question(block.text, self.cues)):
             self.cue()
             return None  # "View Answer", a <summary>Answer</summary>: the label of what follows
         m = self.cues.answer_label.match(block.text)
@@ -338,7 +338,7 @@ class Walk:
         if nested or cur.family == "heading":
             self.add_answer(self.strip_answer_label(block), block)
             return
-        labelled = (self.cues.answer_label.match(block.text) or self.cues.answer_button.match(clean_question(block.text))) is not None
+        labelled = (self.cues.answer_label.match(block.text) or self.cues.answer_button.match(clean_question(block.text, self.cues))) is not None
         if cur.family == "list" and cur.answer and not cur.cued:
             self.close()  # the answer was nested under the item; top-level prose after it is the section's
             return
@@ -364,7 +364,7 @@ class Walk:
         if q_col is None:
             from qbank.split.wording import is_question_shaped
 
-            shaped = sum(is_question_shaped(clean_question(r[0][0]), self.cues, self.settings, placed=True)
+            shaped = sum(is_question_shaped(clean_question(r[0][0], self.cues), self.cues, self.settings, placed=True)
                          for r in body if r)
             q_col = 0 if shaped >= max(1, 0.6 * len(body)) else None
         if q_col is None:
@@ -374,7 +374,7 @@ class Walk:
         for row in body:
             if len(row) <= q_col or not row[q_col][0].strip():
                 continue
-            question = clean_question(row[q_col][0])
+            question = clean_question(row[q_col][0], self.cues)
             item = self.open(block, None, question, row[q_col][1], "table", "table", template=True)
             if a_col is not None and len(row) > a_col and row[a_col][0].strip():
                 item.inline_md, item.inline_text = row[a_col][1], row[a_col][0]
@@ -397,7 +397,7 @@ class Walk:
             self.attach(block)
             return
         text = cand.question
-        if self.follow_up(block, clean_question(block.text)):
+        if self.follow_up(block, clean_question(block.text, self.cues)):
             return
         number = self.answer_entry(index, block) if self.kept else None
         if number is not None:
