@@ -27,7 +27,7 @@ from qbank.records import Block, Rejected, StructuredDoc
 from qbank.settings import SplitSettings
 from qbank.split.candidates import NUMBERED, Candidate, about_interview
 from qbank.split.layout import Layout, Verdict
-from qbank.split.wording import first_words, match_key
+from qbank.split.wording import first_words, is_question_shaped, match_key
 
 _EMPHASIS_EDGE = re.compile(r"^[\s*_]+")
 _TABLE_Q_HEADER = re.compile(r"\b(questions?|q|prompts?)\b", re.IGNORECASE)
@@ -164,8 +164,11 @@ class Walk:
             return None
         if not (block.bold or block.text.rstrip().endswith((":", "："))):
             return None
-        after = self.doc.blocks[index + 1].text
-        return number if self.cues.answer_label.match(after) or self.cues.answer_button.match(clean_question(after, self.cues)) else None
+        return number if self.labels_answer(self.doc.blocks[index + 1].text) else None
+
+    def labels_answer(self, text: str) -> bool:
+        """The text opens with an answer label ("Answer: ...", "Ans.") or is only one ("View Answer")."""
+        return bool(self.cues.answer_label.match(text) or self.cues.answer_button.match(clean_question(text, self.cues)))
 
     def add_answer(self, block: Block | None, source: Block) -> None:
         """`source` is consumed by the open answer; `block` (None for a bare label) is what it contributes."""
@@ -338,7 +341,7 @@ class Walk:
         if nested or cur.family == "heading":
             self.add_answer(self.strip_answer_label(block), block)
             return
-        labelled = (self.cues.answer_label.match(block.text) or self.cues.answer_button.match(clean_question(block.text, self.cues))) is not None
+        labelled = self.labels_answer(block.text)
         if cur.family == "list" and cur.answer and not cur.cued:
             self.close()  # the answer was nested under the item; top-level prose after it is the section's
             return
@@ -362,8 +365,6 @@ class Walk:
         q_col = next((i for i, (t, _) in enumerate(header) if _TABLE_Q_HEADER.search(t)), None)
         a_col = next((i for i, (t, _) in enumerate(header) if i != q_col and _TABLE_A_HEADER.search(t)), None)
         if q_col is None:
-            from qbank.split.wording import is_question_shaped
-
             shaped = sum(is_question_shaped(clean_question(r[0][0], self.cues), self.cues, self.settings, placed=True)
                          for r in body if r)
             q_col = 0 if shaped >= max(1, 0.6 * len(body)) else None
