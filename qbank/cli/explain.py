@@ -116,7 +116,7 @@ def render(ex: Explanation) -> str:
     lines.append(f"members ({len(ex.members)}):")
     for m in ex.members:
         why = m.reason or "?"
-        if m.rule and m.score is not None and why.startswith("fuzzy"):
+        if m.rule and m.score is not None and why.startswith(("fuzzy", "model")):
             why += f" ({m.scorer} {m.score:.1f})"
         lines.append(f"  {m.question_id}  {why}")
         lines.append(f"      {m.source_uri}: {m.question}")

@@ -16,7 +16,7 @@ class CurationError(QbankError):
 
 @dataclass(frozen=True, slots=True)
 class Curation:
-    """Pairs that must or must not share a cluster, and questions preferred as canonical.
+    """Pairs that must or must not share a cluster, related pairs, and questions preferred as canonical.
 
     Each reference is a question id (`q_...`) or a question's text; text matches every question with
     the same match key, so punctuation, case and filler do not matter.
@@ -25,6 +25,7 @@ class Curation:
     must_link: tuple[tuple[str, str], ...] = ()
     cannot_link: tuple[tuple[str, str], ...] = ()
     canonical: tuple[str, ...] = ()
+    related: tuple[tuple[str, str], ...] = ()  # same concept, another ask: linked, never merged
 
 
 def _pairs(raw: object, name: str, path: Path) -> tuple[tuple[str, str], ...]:
@@ -44,7 +45,7 @@ def load_curation(path: Path) -> Curation:
     except yaml.YAMLError as exc:
         raise CurationError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(data, dict):
-        raise CurationError(f"{path}: expected a mapping with must_link, cannot_link, canonical")
+        raise CurationError(f"{path}: expected a mapping with must_link, cannot_link, related, canonical")
     canonical = data.get("canonical") or []
     if not isinstance(canonical, list):
         raise CurationError(f"{path}: 'canonical' must be a list of questions")
@@ -52,4 +53,5 @@ def load_curation(path: Path) -> Curation:
         must_link=_pairs(data.get("must_link"), "must_link", path),
         cannot_link=_pairs(data.get("cannot_link"), "cannot_link", path),
         canonical=tuple(str(c) for c in canonical),
+        related=_pairs(data.get("related"), "related", path),
     )
