@@ -55,3 +55,38 @@ def load_curation(path: Path) -> Curation:
         canonical=tuple(str(c) for c in canonical),
         related=_pairs(data.get("related"), "related", path),
     )
+
+
+DECISIONS = {"same": "must_link", "related": "related", "different": "cannot_link"}
+
+
+def add_decision(path: Path, decision: str, a: str, b: str, note: str = "") -> None:
+    """Append a reviewer's decision on a pair to a curation file (`same` -> must_link, `related` -> related,
+    `different` -> cannot_link), keeping the file's comments and entries; `note` becomes an end-of-line
+    comment (the two questions' text, so the file stays readable with ids in it)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    section = DECISIONS[decision]
+    yaml = YAML()  # round-trip: comments and order are kept
+    yaml.width = 4096
+    data = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, dict):
+        raise CurationError(f"{path}: expected a mapping with must_link, cannot_link, related, canonical")
+    entries = data.get(section)
+    if not isinstance(entries, list):
+        entries = data[section] = CommentedSeq()
+    if entries.fa.flow_style():  # `must_link: []` as shipped: write one pair a line instead
+        entries.fa.set_block_style()
+    pair = CommentedSeq([a, b])
+    pair.fa.set_flow_style()
+    entries.append(pair)
+    if note:
+        entries.yaml_add_eol_comment(" ".join(note.split()), len(entries) - 1)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        yaml.dump(data, f)
+    load_curation(tmp)  # never leave a file the next run cannot read
+    tmp.replace(path)

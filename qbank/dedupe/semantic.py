@@ -13,9 +13,10 @@ into P(same question) with weights read from data/dedupe_model.json (written by
   an inflection or a closed compound count as shared (verify.unmatched_words).
 - `max_differ`: the rarity of the rarest such term: one rare name differing decides more than many common words.
 - `substitution`: each side has a term the other lacks ("k-means"/"kNN", "L1"/"L2", "precision"/"recall").
-- `modifier`: a term only one side has forms a compound with a shared word: it stands right before or
-  after it in the question's words ("convolutional neural network", "self-supervised learning", "data
-  versioning", "hierarchical clustering"), unlike trailing context ("recall as a metric").
+- `modifier`: the rarity of the rarest term only one side has that forms a compound with a shared word:
+  it stands right before or after it in the question's words ("convolutional neural network",
+  "self-supervised learning", "data versioning", "hierarchical clustering"), unlike trailing context
+  ("recall as a metric"); common words there are mostly verbs ("What causes the vanishing gradient?").
 - `aspect_clash`: both ask about one aspect of a thing and the aspects differ ("What is X?" / "Why do we need
   X?" / "How do you prevent X?"): cue phrases per aspect live in data/filler.yaml (`aspects`), matched on
   lemmas ("avoided" meets the cue "avoid").
@@ -109,12 +110,12 @@ def side(prof: Profile, text: str, cues: Aspects) -> Side:
     return Side(prof, cues.of(text), tuple(words.split()))
 
 
-def _compound(extra: list[str], shared: set[str], words: tuple[str, ...]) -> bool:
-    """True when an extra word stands right next to a shared word ("data versioning", "neural network")."""
-    return any(
-        w in extra and ((i > 0 and words[i - 1] in shared) or (i + 1 < len(words) and words[i + 1] in shared))
-        for i, w in enumerate(words)
-    )
+def _compounds(extra: list[str], shared: set[str], words: tuple[str, ...]) -> list[str]:
+    """Extra words standing right next to a shared word ("data versioning", "convolutional neural")."""
+    return [
+        w for i, w in enumerate(words)
+        if w in extra and ((i > 0 and words[i - 1] in shared) or (i + 1 < len(words) and words[i + 1] in shared))
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,15 +137,16 @@ def evidence(a: Side, b: Side, cosine: float, settings: DedupeSettings) -> PairE
     differ = [*only_a, *only_b]
     differ_info = sum(info(w) for w in differ) / total if total else 0.0
     shared = set(a.prof.content) & set(b.prof.content)
-    modifier = (
-        any(_modifies_shared(w, a.prof, only_a) for w in only_a) or any(_modifies_shared(w, b.prof, only_b) for w in only_b)
-        or _compound(only_a, shared, a.words) or _compound(only_b, shared, b.words)
-    )  # fmt: skip
+    modifiers = [
+        *(w for w in only_a if _modifies_shared(w, a.prof, only_a)), *(w for w in only_b if _modifies_shared(w, b.prof, only_b)),
+        *_compounds(only_a, shared, a.words), *_compounds(only_b, shared, b.words),
+    ]  # fmt: skip
     clash = bool(a.aspects) and bool(b.aspects) and not (a.aspects & b.aspects)
     values = (
         float(cosine), fuzz.token_set_ratio(a.prof.text, b.prof.text) / 100.0,
         fuzz.token_sort_ratio(a.prof.key, b.prof.key) / 100.0, differ_info,
-        max((info(w) for w in differ), default=0.0), float(bool(only_a and only_b)), float(modifier), float(clash),
+        max((info(w) for w in differ), default=0.0), float(bool(only_a and only_b)),
+        max((info(w) for w in modifiers), default=0.0), float(clash),
     )  # fmt: skip
     first = max(differ, key=info) if differ else ""
     return PairEvidence(values, 1.0 - differ_info, first)
