@@ -52,7 +52,7 @@ import numpy as np
 
 from qbank.dedupe.curation import Curation
 from qbank.dedupe.neighbours import neighbours
-from qbank.dedupe.semantic import PairModel, Side, aspects, evidence, load_model, side
+from qbank.dedupe.semantic import PairEvidence, PairModel, Side, aspects, evidence, load_model, side
 from qbank.dedupe.vectors import KeyVectors, key_vectors
 from qbank.dedupe.verify import Profile, profile, same_word
 from qbank.normalize import FILLER_PATH, match_keys, wording
@@ -220,8 +220,11 @@ class _Bank:
         """Surviving clusters to score: lexical index (see block_keys) and embedding neighbours."""
         full, partial = self.block_keys(q.prof)
         found = list(self.full.get(full, ()))  # same words
+        shortest = self.settings.min_typo_word_len
         for key, left_out in partial:
             found += self.full.get(key, ())  # this question has one word more
+            if len(left_out) < shortest:
+                continue  # a short word is never a typo of another (same_word)
             for entry in self.twins.get(self.twin_key(key, left_out), ()):
                 # Both less one word: the two left-out words may be one word misspelt.
                 if entry is not None and same_word(left_out, entry[1], self.settings):
@@ -239,12 +242,13 @@ class _Bank:
                 unique.setdefault(id(root), root)
         return list(unique.values())
 
-    def score(self, a: _Q, b: _Q) -> tuple[float, str, str]:
-        """The model's P(same) of a pair, its level (same / related / different) and rule."""
-        cosine = float(self.vectors.matrix[a.row] @ self.vectors.matrix[b.row])
+    def score(self, a: _Q, b: _Q, cosine: float | None = None) -> tuple[float, str, PairEvidence]:
+        """The model's P(same) of a pair, its level (same / related / different) and its evidence."""
+        if cosine is None:
+            cosine = float(self.vectors.matrix[a.row] @ self.vectors.matrix[b.row])
         ev = evidence(a.side, b.side, cosine, self.settings)
         p = self.model.probability(ev)
-        return p, self.model.level(ev, p), self.model.rule(ev, p)
+        return p, self.model.level(ev, p), ev
 
     def merge(self, a: _Cluster, b: _Cluster, reason: str) -> _Cluster:
         """Absorb the younger of two surviving clusters into the older; return the survivor."""
@@ -298,9 +302,17 @@ def _place(bank: _Bank, links: _Links, q: _Q) -> tuple[_Cluster | None, str]:
     """Score candidate clusters, record matches, near misses and related links; return the best accepted one."""
     model, settings, qid = bank.model, bank.settings, q.question_id
     accepted: list[tuple[float, _Cluster, str]] = []
-    for cluster in bank.candidates(q):
-        p, level, rule = bank.score(q, cluster.leader)
-        via = ""
+    candidates = bank.candidates(q)
+    if not candidates:
+        return None, ""
+    # The closest in meaning first, at most max_candidates of them: the cost per question is bounded.
+    matrix = bank.vectors.matrix
+    cosines = matrix[[c.leader.row for c in candidates]] @ matrix[q.row]
+    order = np.argsort(-cosines, kind="stable")[: settings.max_candidates]
+    for index in order.tolist():
+        cluster = candidates[index]
+        p, level, ev = bank.score(q, cluster.leader, float(cosines[index]))
+        via, rule = "", ""
         if level != "same" and p >= model.review:
             # Gray with the leader: the same as one of its first members is enough (no chaining: the
             # leader bounds what the cluster asks).
@@ -311,6 +323,9 @@ def _place(bank: _Bank, links: _Links, q: _Q) -> tuple[_Cluster | None, str]:
                         via, level, rule, p = member.question_id, "same", "model:same_member", max(p, mp)
                         break
         ok = level == "same"
+        if not ok and p < model.review and level != "related":
+            continue  # not worth a record
+        rule = rule or model.rule(ev, p)
         if ok and links.forbids(qid, cluster):
             ok, rule = False, "cannot_link"
         if ok or p >= model.review or level == "related":
@@ -326,7 +341,7 @@ def _place(bank: _Bank, links: _Links, q: _Q) -> tuple[_Cluster | None, str]:
     best = accepted[0][1]
     for _, other, _ in accepted[1:]:
         if settings.merge_linked and not links.clash(best, other) and other.root() is not best.root():
-            if bank.score(best.root().leader, other.root().leader)[1] == "same":
+            if bank.score(best.root().leader, other.root().leader)[1] == "same":  # fmt: skip
                 best = bank.merge(best, other, f"linked_by:{qid}")
     return best.root(), accepted[0][2]
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,15 +47,19 @@ from qbank.settings import DATA_DIR, DedupeSettings
 MODEL_PATH = DATA_DIR / "dedupe_model.json"
 FEATURES = ("cosine", "token_set", "key_ratio", "differ_info", "max_differ", "substitution", "modifier",
             "aspect_clash")  # fmt: skip
+_INDEX = {name: i for i, name in enumerate(FEATURES)}
 _MAX_INFO = 20.0  # -log probability of a word spaCy has never seen (names, jargon, numbers)
 
 
 @lru_cache(maxsize=1)
-def _lexeme_prob():
-    """spaCy's English unigram log probabilities (spacy-lookups-data, offline)."""
-    from spacy.lookups import load_lookups
+def _lexeme_prob() -> dict[str, float]:
+    """spaCy's English unigram log probabilities (spacy-lookups-data, offline), read as a plain dict: a
+    spaCy Lookups table of its million entries takes seconds to build."""
+    import spacy_lookups_data
+    import srsly
 
-    return load_lookups("en", ["lexeme_prob"]).get_table("lexeme_prob")
+    path = spacy_lookups_data.en["lexeme_prob"]
+    return srsly.read_gzip_json(path.with_name(path.name + ".gz")) if not path.exists() else srsly.read_json(path)
 
 
 @lru_cache(maxsize=200_000)
@@ -71,9 +76,10 @@ class Aspects:
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
     what_is: re.Pattern[str]  # a what-is frame, capturing the word after it
 
-    def of(self, text: str) -> frozenset[str]:
-        """The aspects a question asks about; one with no cue asks what the thing is ("define")."""
-        lowered = lemma_text(text)
+    def of(self, text: str, lemmas: str | None = None) -> frozenset[str]:
+        """The aspects a question asks about; one with no cue asks what the thing is ("define").
+        `lemmas` may pass lemma_text(text) when the caller has it."""
+        lowered = lemma_text(text) if lemmas is None else lemmas
         found = {name for name, pattern in self.patterns if pattern.search(lowered)}
         for frame in self.what_is.finditer(lowered):
             after = lowered[frame.end(1):].strip()
@@ -103,11 +109,12 @@ class Side:
     prof: Profile  # its match key split into content words (verify.profile)
     aspects: frozenset[str]
     words: tuple[str, ...]  # its lemmatized words in order, stopwords kept (normalize.lemma_text)
+    info: float  # summed rarity of its content words
 
 
 def side(prof: Profile, text: str, cues: Aspects) -> Side:
     words = lemma_text(text)
-    return Side(prof, cues.of(text), tuple(words.split()))
+    return Side(prof, cues.of(text, words), tuple(words.split()), sum(info(w) for w in prof.content))
 
 
 def _compounds(extra: list[str], shared: set[str], words: tuple[str, ...]) -> list[str]:
@@ -127,19 +134,19 @@ class PairEvidence:
     first_term: str  # a differing term, for the rule name ("" when none)
 
     def get(self, name: str) -> float:
-        return self.values[FEATURES.index(name)]
+        return self.values[_INDEX[name]]
 
 
 def evidence(a: Side, b: Side, cosine: float, settings: DedupeSettings) -> PairEvidence:
     """Features of a pair of questions."""
     only_a, only_b = unmatched_words(a.prof, b.prof, settings)
-    total = sum(info(w) for w in a.prof.content) + sum(info(w) for w in b.prof.content)
+    total = a.info + b.info
     differ = [*only_a, *only_b]
     differ_info = sum(info(w) for w in differ) / total if total else 0.0
-    shared = set(a.prof.content) & set(b.prof.content)
+    shared_a, shared_b = set(a.prof.content) - set(only_a), set(b.prof.content) - set(only_b)  # typo twins too
     modifiers = [
         *(w for w in only_a if _modifies_shared(w, a.prof, only_a)), *(w for w in only_b if _modifies_shared(w, b.prof, only_b)),
-        *_compounds(only_a, shared, a.words), *_compounds(only_b, shared, b.words),
+        *_compounds(only_a, shared_a, a.words), *_compounds(only_b, shared_b, b.words),
     ]  # fmt: skip
     clash = bool(a.aspects) and bool(b.aspects) and not (a.aspects & b.aspects)
     values = (
@@ -164,6 +171,10 @@ class PairModel:
     related_cosine: float  # ... and cosine at or above: related
     embedding: str  # the embedding model the weights were fitted with
     fitted_on: str = ""
+    _vector: tuple[float, ...] = ()  # weights in FEATURES order
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_vector", tuple(self.weights[name] for name in FEATURES))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> PairModel:
@@ -176,7 +187,7 @@ class PairModel:
                    **{k: data[k] for k in keys})  # fmt: skip
 
     def probability(self, ev: PairEvidence) -> float:
-        z = self.bias + sum(self.weights[name] * value for name, value in zip(FEATURES, ev.values, strict=True))
+        z = self.bias + sum(map(operator.mul, self._vector, ev.values))
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def level(self, ev: PairEvidence, p: float) -> str:
