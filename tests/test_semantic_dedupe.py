@@ -90,10 +90,12 @@ def test_templated_questions_differing_in_one_token_cost_near_linear() -> None:
 def test_100k_templated_lines_dedupe_under_a_minute() -> None:
     items = [QAItem(source_uri=f"t://{i // 100}", position=i % 100, question=f"What is item number {i} in a linked list?",
                     question_raw="", answer_markdown=None, answer_text=None, section=None) for i in range(100_000)]
-    start = time.perf_counter()
+    # CPU seconds of this process (embedding threads included): the 2-core box is shared with other
+    # sessions, so wall time measures their load as much as ours
+    start = time.process_time()
     qs = to_questions(items)
     result = dedupe(qs, [], SETTINGS)
-    assert time.perf_counter() - start < 60
+    assert time.process_time() - start < 60
     assert len(result.assignments) == 100_000
 
 

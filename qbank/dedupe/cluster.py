@@ -28,7 +28,9 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
   within bounded blocks) with cosine >= `min_cosine`. Cost grows with the number of questions, not pairs.
 - Related: a candidate leader the model calls `related` (same concept, another ask) is recorded as a
   RelatedLink, never merged; curation `related` pairs are recorded too.
-- Merges: when a new question matches two clusters whose leaders also match each other (and
+- Merges: when a new question matches two clusters whose leaders are at least gray (P >= review) with
+  each other and every member of the younger (at most `member_checks`) is at least gray with the older's
+  leader (and
   `merge_linked`), or a `must_link` pair sits in two clusters, the younger cluster is absorbed into the
   older and a ClusterMerge is recorded. Existing clusters are older than new ones, and among existing
   clusters the one whose first member comes first in `existing` is older (pass them oldest first).
@@ -225,10 +227,13 @@ class _Bank:
             found += self.full.get(key, ())  # this question has one word more
             if len(left_out) < shortest:
                 continue  # a short word is never a typo of another (same_word)
-            for entry in self.twins.get(self.twin_key(key, left_out), ()):
+            twins = self.twins.get(self.twin_key(key, left_out), ())
+            if twins and twins[-1] is None:
+                continue  # a full key holds templated questions, not typos: embedding neighbours cover it
+            for cluster, other_left_out in twins:
                 # Both less one word: the two left-out words may be one word misspelt.
-                if entry is not None and same_word(left_out, entry[1], self.settings):
-                    found.append(entry[0])
+                if same_word(left_out, other_left_out, self.settings):
+                    found.append(cluster)
         found += (entry[0] for entry in self.partial.get(full, ()) if entry is not None)  # the leader has a word more
         found += self.closed.get(full, ())  # the leader writes two of these words as one
         for key in self.closed_keys(q.prof):
@@ -340,10 +345,23 @@ def _place(bank: _Bank, links: _Links, q: _Q) -> tuple[_Cluster | None, str]:
     accepted.sort(key=lambda hit: (-hit[0], hit[1].rank))
     best = accepted[0][1]
     for _, other, _ in accepted[1:]:
-        if settings.merge_linked and not links.clash(best, other) and other.root() is not best.root():
-            if bank.score(best.root().leader, other.root().leader)[1] == "same":  # fmt: skip
-                best = bank.merge(best, other, f"linked_by:{qid}")
+        if settings.merge_linked and not links.clash(best, other) and _mergeable(bank, best.root(), other.root()):
+            best = bank.merge(best, other, f"linked_by:{qid}")
     return best.root(), accepted[0][2]
+
+
+def _mergeable(bank: _Bank, a: _Cluster, b: _Cluster) -> bool:
+    """Two clusters a new question is the same as may become one when their leaders are at least gray with
+    each other and every member of the younger is at least gray with the older's leader (the survivor's):
+    what the merged cluster asks does not drift (no chaining)."""
+    if a is b:
+        return False
+    older, younger = (a, b) if a.rank < b.rank else (b, a)
+    model, limit = bank.model, bank.settings.member_checks
+    if len(younger.members) > limit or bank.score(older.leader, younger.leader)[0] < model.review:
+        return False
+    return all(bank.score(older.leader, bank.info[m.question_id])[0] >= model.review
+               for m in younger.members if m.question_id in bank.info)  # fmt: skip
 
 
 def _member(m: ExistingMember) -> _Member:
