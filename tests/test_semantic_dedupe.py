@@ -22,7 +22,7 @@ from qbank.normalize import to_questions
 from qbank.records import QAItem
 from qbank.settings import DATA_DIR, DedupeSettings, Settings
 from tests.test_curation_runs import ingest
-from tests.test_dedupe import as_existing, clusters_of, questions
+from tests.test_dedupe import as_existing, clusters_of, questions, verdict
 from warehouse.store import Warehouse
 
 SETTINGS = DedupeSettings()
@@ -34,13 +34,22 @@ def same_cluster(a: str, b: str) -> bool:
     return ids[qs[0].question_id] == ids[qs[1].question_id]
 
 
+@pytest.mark.parametrize(("a", "b"), [  # the rapidfuzz rules alone (verify.compare) keep each pair apart
+    ("What is the exploding gradient problem?", "What causes exploding gradients?"),
+    ("Explain batch normalization.", "What is batch normalization in neural networks?"),
+    ("What is your greatest strength?", "What are your strengths?"),
+])
+def test_paraphrases_in_other_words_are_merged(a: str, b: str) -> None:
+    assert not verdict(a, b).accepted
+    assert same_cluster(a, b)
+
+
 @pytest.mark.parametrize(("a", "b"), [
-    ("How do you handle missing data in a dataset?", "How would you deal with missing or corrupted values in your data?"),
     ("What is a Docker container?", "Explain containers in Docker."),
     ("What is the difference between git merge and git rebase?", "How does rebasing differ from merging in Git?"),
     ("How can overfitting be avoided?", "How do you prevent overfitting?"),
 ])
-def test_paraphrases_in_other_words_are_merged(a: str, b: str) -> None:
+def test_paraphrases_are_merged(a: str, b: str) -> None:
     assert same_cluster(a, b)
 
 
@@ -53,6 +62,8 @@ def test_paraphrases_in_other_words_are_merged(a: str, b: str) -> None:
     ("What is useState?", "What is useEffect?"),
     ("What does chmod do?", "What does chown do?"),
     ("What is a liveness probe?", "What is a readiness probe?"),
+    ("What is imputation?", "What is parallel imputation?"),
+    ("Explain the attention mechanism in neural networks", "What is a neural network?"),
 ])
 def test_look_alikes_stay_apart(a: str, b: str) -> None:
     assert not same_cluster(a, b)

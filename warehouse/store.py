@@ -332,9 +332,9 @@ class Warehouse:
             return {}
         with self.open(read_only=True) as con:
             with _rows(con, ("v",), [(d,) for d in digests]) as relation:
-                table = con.execute(
-                    f"SELECT key_sha256, vector FROM embeddings WHERE model = ? AND key_sha256 IN (SELECT v FROM {relation})",
-                    [model],
+                table = con.sql(
+                    f"SELECT key_sha256, vector FROM embeddings WHERE model = $model AND key_sha256 IN (SELECT v FROM {relation})",
+                    params={"model": model},
                 ).to_arrow_table()
         if not table.num_rows:
             return {}

@@ -8,6 +8,10 @@ X?"). Only our own pairs are used: the labelled sets under ../shared stay held o
 
 - weights: L2-regularised logistic regression (Newton's method) over the features of semantic.FEATURES;
 - accept: the probability that maximises F1 on these pairs (leave-one-out would change it little: 8 weights);
+- modifier_veto: the rarity of a compound modifier from which a pair is never the same, whatever its
+  probability: the loosest veto that keeps LOOKALIKES_APART of the hard_negative pairs apart. A linear
+  model lets high cosine outweigh "convolutional" in "convolutional neural network"; the veto does not
+  (precision first: a wrong merge hides a question, a missed one shows a duplicate);
 - review: the probability above which 95% of the `same` pairs score (the gray zone is [review, accept));
 - related_shared / related_cosine: the grid point maximising F1 of `related` among the pairs not same;
 - cosine_only: the best single cosine threshold, used by the bench's "embeddings only" line.
@@ -30,6 +34,7 @@ from qbank.normalize import match_keys
 from qbank.settings import DedupeSettings
 
 HERE = Path(__file__).resolve().parent
+LOOKALIKES_APART = 0.98  # share of the hard_negative pairs the modifier veto must keep apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +108,23 @@ def main() -> None:
     accept = best_cut(p, y)
     review = float(np.quantile(p[y], 0.05))
     review = min(review, accept - 0.05)
+    modifier = x[:, FEATURES.index("modifier")]
+    lookalike = np.array([r.category == "hard_negative" for r in rows])
+    vetoes = [2.0] + [round(v, 2) for v in np.arange(1.0, 0.29, -0.05)]  # loosest first
+    veto = next((v for v in vetoes if np.mean(~((p >= accept) & (modifier < v))[lookalike]) >= LOOKALIKES_APART),
+                vetoes[-1])  # fmt: skip
 
     cosine = x[:, FEATURES.index("cosine")]
     cosine_only = best_cut(cosine, y)
     shared = np.array([e.shared for e in ev])
     related = np.array([r.category == "related" for r in rows])
-    others = ~(p >= accept)
+    others = ~((p >= accept) & (modifier < veto))
     grid = [(s, c) for s in np.arange(0.3, 0.96, 0.05) for c in np.arange(0.3, 0.96, 0.05)]
     rel_shared, rel_cos = max(
         grid, key=lambda sc: (f1((shared >= sc[0]) & (cosine >= sc[1]) & others, related & others), sc[0], sc[1])
     )
     write_model(
-        args.out, weights, bias, accept=round(accept, 4), review=round(max(review, 0.05), 4),
+        args.out, weights, bias, accept=round(accept, 4), review=round(max(review, 0.05), 4), modifier_veto=veto,
         related_shared=round(float(rel_shared), 2), related_cosine=round(float(rel_cos), 2),
         cosine_only=round(cosine_only, 4), embedding=model_name(DIM),
         fitted_on=f"{args.pairs.name}: {len(rows)} pairs, {int(y.sum())} same, {int(related.sum())} related",
@@ -123,9 +133,9 @@ def main() -> None:
     for name, w in zip(FEATURES, weights, strict=True):
         print(f"  {name:13s} {w:+.3f}")
     print(f"  bias          {bias:+.3f}")
-    print(f"accept {accept:.3f}  review {review:.3f}  related: shared >= {rel_shared:.2f}, cosine >= {rel_cos:.2f}"
+    print(f"accept {accept:.3f}  modifier veto {veto}  review {review:.3f}  related: shared >= {rel_shared:.2f}, cosine >= {rel_cos:.2f}"
           f"  (cosine alone: {cosine_only:.3f})")
-    print(f"on the training pairs: F1 {f1(p >= accept, y):.3f}  "
+    print(f"on the training pairs: F1 {f1((p >= accept) & (modifier < veto), y):.3f}  "
           f"related F1 {f1((shared >= rel_shared) & (cosine >= rel_cos) & others, related & others):.3f}")
 
 

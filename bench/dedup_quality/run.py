@@ -109,8 +109,9 @@ def main() -> None:
         fuzzy = np.array([compare(profile(keys[2 * i], weak), profile(keys[2 * i + 1], weak), settings).accepted
                           for i in range(len(pairs))])  # fmt: skip
         prob = np.array([model.probability(e) for e in ev])
+        combined = np.array([model.level(e, pr) == "same" for e, pr in zip(ev, prob, strict=True)])
         deciders: dict[str, np.ndarray] = {"fuzzy only": fuzzy, "embeddings only": cosine >= cosine_only,
-                                           "combined": prob >= model.accept}  # fmt: skip
+                                           "combined": combined}  # fmt: skip
         for label, predicted in deciders.items():
             p, r, f = prf(predicted, truth)
             apart = float(np.mean(~predicted[lookalike])) if lookalike.any() else float("nan")
@@ -118,7 +119,7 @@ def main() -> None:
                   f"{apart:11.3f} ({int(lookalike.sum())})")  # fmt: skip
         if args.errors == name:
             show: Callable[[int], str] = lambda i: f"P={prob[i]:.2f} cos={cosine[i]:.2f} {model.rule(ev[i], prob[i])}"
-            for i in np.flatnonzero((prob >= model.accept) != truth):
+            for i in np.flatnonzero(combined != truth):
                 kind = "missed" if truth[i] else "false match"
                 print(f"    {kind:11s} {show(i)}: {pairs[i][0]!r} ~ {pairs[i][1]!r}")
     result = seed_clusters(settings)

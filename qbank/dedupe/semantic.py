@@ -170,6 +170,7 @@ class PairModel:
     related_shared: float  # not same, shared share at or above ...
     related_cosine: float  # ... and cosine at or above: related
     embedding: str  # the embedding model the weights were fitted with
+    modifier_veto: float = 2.0  # a compound modifier at least this rare makes a pair not the same, whatever P
     fitted_on: str = ""
     _vector: tuple[float, ...] = ()  # weights in FEATURES order
 
@@ -184,7 +185,7 @@ class PairModel:
             raise ValueError(f"{path}: no weight for {', '.join(sorted(missing))}; run bench/dedup_quality/fit.py")
         keys = ("bias", "accept", "review", "related_shared", "related_cosine", "embedding")
         return cls(weights={k: float(v) for k, v in data["weights"].items()}, fitted_on=data.get("fitted_on", ""),
-                   **{k: data[k] for k in keys})  # fmt: skip
+                   modifier_veto=float(data.get("modifier_veto", 2.0)), **{k: data[k] for k in keys})  # fmt: skip
 
     def probability(self, ev: PairEvidence) -> float:
         z = self.bias + sum(map(operator.mul, self._vector, ev.values))
@@ -192,7 +193,7 @@ class PairModel:
 
     def level(self, ev: PairEvidence, p: float) -> str:
         """`same`, `related` or `different` for a pair with evidence `ev` and probability `p`."""
-        if p >= self.accept:
+        if p >= self.accept and ev.values[_INDEX["modifier"]] < self.modifier_veto:
             return "same"
         if ev.shared >= self.related_shared and ev.get("cosine") >= self.related_cosine:
             return "related"
