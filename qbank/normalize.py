@@ -159,6 +159,14 @@ def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
     return keys
 
 
+def lemma_text(text: str) -> str:
+    """Lowercase words of a text, each replaced by its lemma, stopwords kept ("Why was it avoided?" ->
+    "why be it avoid"): what cue phrases (data/filler.yaml `aspects`) are matched against."""
+    table = _lemma_table()
+    tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("'", ""))
+    return " ".join(table.get(token, token) for token in tokens)
+
+
 def match_key(text: str, words: Wording | None = None) -> str:
     """The normalized text used to find duplicates, e.g. "Can you explain CNNs?" -> "convolutional neural network"."""
     return match_keys([text], words)[0]

@@ -17,6 +17,8 @@ from qbank.classify import classify
 from qbank.classify import load_cues as kind_cues
 from qbank.clean import Cues, load_cues
 from qbank.dedupe import Curation, dedupe, load_curation
+from qbank.dedupe.vectors import KeyVectors, key_digest, key_vectors
+from qbank.embed import model_name as embed_model_name
 from qbank.errors import SourceError
 from qbank.fetch import Fetcher, store_raw
 from qbank.normalize import match_keys, to_questions
@@ -32,7 +34,7 @@ from qbank.records import (
 from qbank.settings import FetchSettings, Settings
 from qbank.split import split_document
 from qbank.tag import Tagger
-from warehouse.store import Warehouse
+from warehouse.store import StoredVectors, Warehouse
 
 
 @lru_cache(maxsize=4)
@@ -103,13 +105,23 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
         # Stored keys are those of the release that loaded them; compare with today's wording lists.
         fresh = match_keys([m.question for m in still_there])
         still_there = [m if m.match_key == k else replace(m, match_key=k) for m, k in zip(still_there, fresh, strict=True)]
-        dedupe_result = dedupe(new, still_there, settings.dedupe, curation)
+        vectors, embeddings = _key_vectors(store, [m.match_key for m in still_there] + [q.match_key for q in new])
+        dedupe_result = dedupe(new, still_there, settings.dedupe, curation, vectors=vectors)
     else:
-        dedupe_result = DedupeResult(assignments=())
+        dedupe_result, embeddings = DedupeResult(assignments=()), None
     if not questions:
-        return store.load_run(run, results, questions, dedupe_result, (), ())
+        return store.load_run(run, results, questions, dedupe_result, (), (), embeddings=embeddings)
     tagger = _tagger(settings)
-    return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows())
+    return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows(),
+                          embeddings=embeddings)  # fmt: skip
+
+
+def _key_vectors(store: Warehouse, keys: list[str]) -> tuple[KeyVectors, StoredVectors]:
+    """Vectors of every key: stored ones read back, the others embedded now (and returned to be stored)."""
+    model = embed_model_name()
+    stored = store.stored_vectors(model, sorted({key_digest(k) for k in keys}))
+    vectors = key_vectors(keys, stored)
+    return vectors, StoredVectors(model, {key_digest(k): vectors.of(k) for k in vectors.fresh})
 
 
 def _tagger(settings: Settings) -> Tagger:

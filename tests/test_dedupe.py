@@ -75,9 +75,9 @@ def test_batch_clusters_duplicates_and_records_near_misses() -> None:
     ids = clusters_of(result)
     assert ids[qs[0].question_id] == ids[qs[1].question_id] == ids[qs[2].question_id] == cluster_id_for(qs[0].question_id)
     assert ids[qs[3].question_id] != ids[qs[4].question_id]
-    assert [a.reason for a in result.assignments][:3] == ["new_cluster", "exact_key", "fuzzy:content_match"]
+    assert [a.reason for a in result.assignments][:3] == ["new_cluster", "exact_key", "model:same"]
     near = [m for m in result.matches if not m.accepted]
-    assert any(m.rule.startswith("subset") for m in near)
+    assert any(":subset:" in m.rule for m in near)
     assert set(result.canonical) == set(ids.values())
 
 
