@@ -21,7 +21,7 @@ from qbank.dedupe.vectors import KeyVectors, key_digest, key_vectors
 from qbank.embed import model_name as embed_model_name
 from qbank.errors import SourceError
 from qbank.fetch import Fetcher, store_raw
-from qbank.normalize import match_keys, to_questions
+from qbank.normalize import match_keys, matching_text, to_questions
 from qbank.records import (
     DedupeResult,
     Failure,
@@ -103,7 +103,7 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     new = [q for q in questions if q.question_id not in known_ids]
     if new or curation != Curation():  # curation is applied on every run, even one where nothing changed
         # Stored keys are those of the release that loaded them; compare with today's wording lists.
-        fresh = match_keys([m.question for m in still_there])
+        fresh = match_keys([matching_text(m.question, m.parent) for m in still_there])
         still_there = [m if m.match_key == k else replace(m, match_key=k) for m, k in zip(still_there, fresh, strict=True)]
         vectors, embeddings = _key_vectors(store, [m.match_key for m in still_there] + [q.match_key for q in new])
         dedupe_result = dedupe(new, still_there, settings.dedupe, curation, vectors=vectors)

@@ -218,6 +218,7 @@ class ExistingMember:
     question: str
     source_uri: str
     has_answer: bool
+    parent: str | None = None  # the stem of a sub-question: part of what it is matched on
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,3 +223,16 @@ def test_open_and_closed_spellings_meet_in_one_cluster() -> None:
         qs = questions(first, second)
         ids = clusters_of(dedupe(qs, [], SETTINGS))
         assert ids[qs[0].question_id] == ids[qs[1].question_id]
+
+
+def test_a_sub_question_is_matched_with_its_stem() -> None:
+    # "How would you choose k?" under k-means is not the same question under kNN; under k-means in two
+    # sources it is
+    def item(source: str, position: int, parent: str) -> QAItem:
+        return QAItem(source, position, "How would you choose the value of k?", "How would you choose the value of k?",
+                      None, None, None, parent=parent)
+
+    qs = to_questions([item("a.md", 0, "k-means clustering."), item("a.md", 1, "k-nearest neighbor classification."),
+                       item("b.md", 0, "k-means clustering.")])
+    ids = clusters_of(dedupe(qs, [], SETTINGS))
+    assert ids[qs[0].question_id] == ids[qs[2].question_id] != ids[qs[1].question_id]

@@ -294,7 +294,7 @@ class Warehouse:
         """Every loaded question with its cluster, for incremental dedupe."""
         with self.open(read_only=True) as con:
             rows = con.execute(
-                "SELECT question_id, cluster_id, match_key, question, source_uri, answer IS NOT NULL "
+                "SELECT question_id, cluster_id, match_key, question, source_uri, answer IS NOT NULL, parent "
                 "FROM occurrences ORDER BY first_run_id, question_id"  # oldest first: see qbank/dedupe/cluster.py
             ).fetchall()
         return [ExistingMember(*row) for row in rows]

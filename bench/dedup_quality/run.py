@@ -29,7 +29,7 @@ from bench.dedup_quality.fit import HERE, pair_evidence, read_pairs
 from qbank.dedupe import compare, dedupe, profile
 from qbank.dedupe.cluster import weak_lemmas
 from qbank.dedupe.semantic import load_model
-from qbank.normalize import match_keys, to_questions
+from qbank.normalize import match_keys, matching_text, to_questions
 from qbank.records import QAItem
 from qbank.settings import DedupeSettings, REPO_ROOT
 
@@ -63,7 +63,10 @@ def labelled_sets() -> dict[str, tuple[list[tuple[str, str]], np.ndarray, np.nda
     corpus_path = SHARED / "corpus" / "truth" / "_dedup_pairs.json"
     if corpus_path.exists():
         data = json.loads(corpus_path.read_text(encoding="utf-8"))
-        pairs = [(p["a"]["question"], p["b"]["question"]) for group in ("same", "different") for p in data[group]]
+        # a sub-question is matched with its stem, as the pipeline does (qbank.normalize.matching_text)
+        pairs = [(matching_text(p["a"]["question"], p["a"].get("parent")),
+                  matching_text(p["b"]["question"], p["b"].get("parent")))
+                 for group in ("same", "different") for p in data[group]]
         truth = np.array([True] * len(data["same"]) + [False] * len(data["different"]))
         sets["corpus"] = (pairs, truth, ~truth)
     return sets
