@@ -23,6 +23,13 @@ from qbank.records import RawDocument, StructuredDoc
 
 MIN_KEPT_RATIO = 0.3  # trafilatura output shorter than this share of the visible text means it lost content
 MIN_HEADINGS_KEPT = 0.6  # share of the page's headings trafilatura must keep
+MIN_ASKING_LOST = 3  # trafilatura losing this many of the page's asking lines (and more than the share below)
+MAX_ASKING_LOST_SHARE = 0.2  # ... means it took them for furniture: convert the main element as it is instead
+_LEAF_BLOCKS = ("p", "div", "li", "td", "th", "dt", "dd", "span", "summary", "button", "label", "h1", "h2", "h3",
+                "h4", "h5", "h6", "blockquote")
+_BLOCK_TAGS = ("p", "div", "li", "ul", "ol", "table", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+               "section", "article", "dl")
+_MD_NOISE = re.compile(r"[\\*_`\s]+")  # what Markdown adds or changes around the same words
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe")
@@ -255,7 +262,26 @@ def _keeps_enough(md: str | None, main: Tag) -> bool:
     headings = [h.get_text(" ", strip=True) for h in main.find_all(_HEADINGS)]
     headings = [h for h in headings if h]
     kept = sum(1 for h in headings if h in flat)
-    return not headings or kept >= MIN_HEADINGS_KEPT * len(headings)
+    if headings and kept < MIN_HEADINGS_KEPT * len(headings):
+        return False
+    # short lines that ask ("?") are what a question bank is made of: trafilatura drops card titles, table cells
+    # in a collapsed block and the like as page furniture
+    asking = _asking_lines(main)
+    plain = _MD_NOISE.sub("", flat)
+    lost = sum(1 for line in asking if line not in plain)
+    return lost < MIN_ASKING_LOST or lost <= MAX_ASKING_LOST_SHARE * len(asking)
+
+
+def _asking_lines(main: Tag) -> list[str]:
+    """The text of leaf blocks (no block inside) that ask: a "?" in 3 to 60 words."""
+    lines = []
+    for tag in main.find_all(_LEAF_BLOCKS):
+        if tag.find(_BLOCK_TAGS) is not None:
+            continue
+        text = " ".join(tag.get_text(" ", strip=True).split())
+        if "?" in text and 3 <= len(text.split()) <= 60:
+            lines.append(_MD_NOISE.sub("", text.split("?")[0]))  # what comes before the first "?"
+    return list(dict.fromkeys(lines))
 
 
 def _main_element(soup: BeautifulSoup) -> Tag:

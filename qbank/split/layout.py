@@ -34,6 +34,7 @@ TEMPLATE_SHARE = 0.5  # evidence per member for a signature to be a question tem
 RUN_SHARE = 0.6  # evidence per member of a run (smoothed) for its unworded members to be questions
 LIST_RUN_SHARE = 0.45  # the same for the items of one list: a list of questions holds terse topics ("Docker vs VM.")
 # half the time, a list inside an answer hardly ever asks anything
+OFF_TEMPLATE = 0.6  # when this share of a run is set as questions ("Q3:"), an unworded member set otherwise is not
 SMOOTHING = 2.0  # pseudo-members drawn from the signature's share: short runs lean on the whole document
 
 
@@ -52,11 +53,13 @@ class _Tally:
     members: int = 0
     evidence: float = 0.0
     worded: int = 0  # members whose wording alone reads as a question
+    decorated: int = 0  # members set as questions (numbered heading, "Q3:" label, tag)
 
-    def add(self, value: float) -> None:
+    def add(self, value: float, decorated: bool = False) -> None:
         self.members += 1
         self.evidence += value
         self.worded += value == 1.0  # (the sum of evidence counts "?" lines; worded is the same test)
+        self.decorated += decorated
 
     @property
     def share(self) -> float:
@@ -73,6 +76,7 @@ class Layout:
     statement_body: dict[int, list[int]] = field(default_factory=dict)  # first paragraph -> examples, constraints
     parents: dict[int, int] = field(default_factory=dict)  # sub-question block index -> its stem's block index
     templates: frozenset[str] = frozenset()
+    runs: list[int | None] = field(default_factory=list)  # run id per block index (None for non-candidates)
 
     def verdict(self, index: int) -> Verdict:
         return self.verdicts.get(index, _NONE)
@@ -142,8 +146,8 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
     for cand, run in zip(candidates, run_of):
         if cand is None or cand.excluded == "empty":
             continue
-        groups[cand.signature].add(evidence(cand))
-        run_tally[run].add(evidence(cand))
+        groups[cand.signature].add(evidence(cand), cand.decorated)
+        run_tally[run].add(evidence(cand), cand.decorated)
     templates = frozenset(
         sig for sig, t in groups.items() if t.evidence >= 2 and t.share >= TEMPLATE_SHARE
     )
@@ -155,7 +159,7 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
         share = LIST_RUN_SHARE if sig.startswith("li") else RUN_SHARE
         return (t.evidence + SMOOTHING * prior) / (t.members + SMOOTHING) >= share
 
-    layout = Layout(templates=templates)
+    layout = Layout(templates=templates, runs=run_of)
     for i, (cand, run) in enumerate(zip(candidates, run_of)):
         if cand is None:
             continue
@@ -172,7 +176,9 @@ def infer_layout(blocks: Sequence[Block], candidates: Sequence[Candidate | None]
         elif cand.shaped:
             layout.verdicts[i] = Verdict(True, template)
         elif question_run:
-            if cand.asks or cand.terse:
+            if not cand.decorated and run_tally[run].decorated >= OFF_TEMPLATE * run_tally[run].members:
+                layout.verdicts[i] = Verdict(False, True, reason="off_template")  # "Spring core" among "Question 3: ..."
+            elif cand.asks or cand.terse:
                 layout.verdicts[i] = Verdict(True, True, by_layout=True)
             else:
                 layout.verdicts[i] = Verdict(False, True, reason="prose")
@@ -271,6 +277,9 @@ def _mark_statements(blocks: Sequence[Block], candidates: Sequence[Candidate | N
         lead = _lead_paragraphs(blocks, candidates, layout, i + 1)
         if not lead:
             continue
+        rest = range(lead[-1] + 1, next((j for j in range(i + 1, len(blocks)) if blocks[j].kind == "heading"), len(blocks)))
+        if any(layout.verdict(j).question for j in rest):
+            continue  # a section of several questions (a question, its answer, the next question): not one problem
         texts = [candidates[j].question for j in lead]
         joined = " ".join(texts)
         if len(joined) > settings.max_statement_chars or not any(candidates[j].asks_outright for j in lead):

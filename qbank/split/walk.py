@@ -312,6 +312,9 @@ class Walk:
             # else answer text, even when it asks something
             return index in self.layout.parents and not cur.answer and not cur.inline_md
         last = cur.answer[-1] if cur.answer else None
+        if (last is not None and block.kind == last.kind == "list_item" and cur.family != "heading"
+                and self.layout.runs[last.order] == self.layout.runs[index]):
+            return False  # the list the answer began goes on ("1. Create a role ... 2. Attach a policy ...")
         after_text = last is not None and last.kind != "heading" and not last.text.rstrip().endswith((":", "："))
         if cur.family == "heading":
             # a bold or templated question after the heading question's answer is the next question of an
@@ -319,9 +322,12 @@ class Walk:
             return after_text and ((block.bold and block.depth == 0) or (verdict.template and not verdict.by_layout))
         if block.kind == "list_item":
             # bullets after a bold or plain question are its answer, unless they are the document's questions
-            # or a numbered question after an answer ("Q. ..." / "Ans. ..." / "1) ...?")
+            # or a numbered question after an answer ("Q. ..." / "1) ...?"); after a list question that has
+            # an answer, a list set otherwise (bullets after numbered questions) is more of that answer
             numbered = (cand.decorated or block.ordered) and cand.question.endswith("?") and block.depth == 0
-            return cur.family == "list" or (cur.has_answer and ((verdict.template and cur.template) or numbered))
+            if cur.family == "list":
+                return not cur.answer or block.ordered == cur.block.ordered or numbered
+            return cur.has_answer and ((verdict.template and cur.template) or numbered)
         if cand.family in ("bold", "label"):
             return True
         # a plain line right after a bold or labelled question is its answer, however it is worded
