@@ -312,7 +312,7 @@ class Walk:
             # else answer text, even when it asks something
             return index in self.layout.parents and not cur.answer and not cur.inline_md
         last = cur.answer[-1] if cur.answer else None
-        if (last is not None and block.kind == last.kind == "list_item" and cur.family != "heading"
+        if (last is not None and block.kind == last.kind == "list_item" and cur.family != "heading" and not cur.cued
                 and self.layout.runs[last.order] == self.layout.runs[index]):
             return False  # the list the answer began goes on ("1. Create a role ... 2. Attach a policy ...")
         after_text = last is not None and last.kind != "heading" and not last.text.rstrip().endswith((":", "："))
