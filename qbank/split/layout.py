@@ -272,8 +272,8 @@ def _mark_statements(blocks: Sequence[Block], candidates: Sequence[Candidate | N
     (examples, constraints) belongs to the question."""
     found: dict[int, list[tuple[int, list[int]]]] = defaultdict(list)  # heading level -> (heading, lead)
     for i, block in enumerate(blocks):
-        if block.kind != "heading" or layout.verdict(i).question:
-            continue
+        if block.kind != "heading" or (layout.verdict(i).question and not layout.verdict(i).by_layout):
+            continue  # (a heading taken only for its place in a template may still be a problem's title)
         lead = _lead_paragraphs(blocks, candidates, layout, i + 1)
         if not lead:
             continue
@@ -294,6 +294,8 @@ def _mark_statements(blocks: Sequence[Block], candidates: Sequence[Candidate | N
                 continue
             layout.verdicts[lead[0]] = Verdict(True, True, by_layout=True)
             layout.statements[lead[0]] = lead[1:]
+            if layout.verdict(heading).question:
+                layout.verdicts[heading] = Verdict(False, reason="section_title")  # "1. Two pointers: Container ..."
             if problem:
                 body = []
                 for j in range(lead[-1] + 1, len(blocks)):

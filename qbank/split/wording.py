@@ -130,16 +130,17 @@ def asks_strongly(text: str, cues: Cues) -> bool:
     """Some sentence asks outright: it ends with "?" or opens with an imperative or a task verb, directly or
     after a short leading clause ("Given two strings, write a method ..."); a scenario opener alone ("Suppose
     we have ...", "Imagine ...") sets a scene, it does not ask."""
-    def imperative(s: str) -> bool:
-        return opens_with(s, cues.imperatives) or first_words(s, 1) in cues.task_verbs
-
     for s in sentences(text):
         if s.rstrip().endswith("?") and len(s.split()) >= 3 and not opens_with(s, cues.promo_openings):
             return True
         lead, _, clause = s.partition(",")
-        if imperative(s) or (len(lead.split()) <= 12 and clause and imperative(clause)):
-            return True
+        if _imperative(s, cues) or (clause and len(lead.split()) <= 12 and _imperative(clause, cues)):
+            return True  # "Write ...", "Return the largest ...", "Given an array ..., return the indices"
     return False
+
+
+def _imperative(sentence: str, cues: Cues) -> bool:
+    return opens_with(sentence, cues.imperatives) or first_words(sentence, 1) in cues.task_verbs
 
 
 def is_meta(text: str, cues: Cues) -> bool:
