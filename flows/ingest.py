@@ -109,17 +109,15 @@ def ingest(
     # A task per batch of sources, not per source: Prefect's per-task cost would dominate small documents.
     size = settings.sources_per_task
     batches = [uris[i : i + size] for i in range(0, len(uris), size)]
-    futures = [
-        process_sources.submit(b, settings, [known.get(u) for u in b], quote(_fetched(found, b))) for b in batches
-    ]
+    # (not quote()d: a quoted argument reaches a Dask worker as a bare tuple)
+    futures = [process_sources.submit(b, settings, [known.get(u) for u in b], _fetched(found, b)) for b in batches]
     by_uri: dict[str, SourceResult] = {}
     for future in as_completed(futures):
         batch = batches[futures.index(future)]
         outcome = future.result(raise_on_failure=False)
         if not isinstance(outcome, list):  # a crash: redo the batch source by source, so only the bad one fails
-            singles = [
-                process_source.submit(uri, settings, known.get(uri), quote(_fetched(found, [uri])[0])) for uri in batch
-            ]
+            singles = [process_source.submit(uri, settings, known.get(uri), found[uri].fetched if uri in found else None)
+                       for uri in batch]  # fmt: skip
             outcome = [_source_outcome(f, uri) for f, uri in zip(singles, batch)]
         for result in outcome:
             by_uri[result.source_uri] = result

@@ -67,6 +67,10 @@ _NOT_PAGES = frozenset(
     ".avi .mov .mkv .flv .woff .woff2 .ttf .otf .eot .csv .xls .xlsx .ppt .pptx .doc .docx".split()
 )
 _EXAMPLES_PER_REASON = 3
+# Reasons that belong to one sitemap, feed or crawl: another one may still take a URL an earlier one left
+# (a page beyond one crawl's depth that a sitemap lists). The others hold for the whole run.
+_PER_START = frozenset({"off_host", "depth", "max_pages", "time_limit"})
+_HANDED_ON, _QUEUED = "handed_on", "queued"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -166,12 +170,13 @@ class _Run:
         self.started = time.monotonic()
         self.deadline = self.started + self.max_seconds
         # The URLs the user named are not "found": a link back to one is neither counted nor handed on again.
-        self.seen: set[str] = {*given, *request.sitemaps, *request.feeds, *request.crawls}
+        self.named: set[str] = {*given, *request.sitemaps, *request.feeds, *request.crawls}
+        self.fates: dict[str, str] = {}  # each URL found: handed_on, queued (in a crawl), or its skip reason
         self.sources: dict[str, DiscoveredSource] = {}
         self.found = 0
         self.handed_on = 0
         self.skipped: Counter[str] = Counter()
-        self.examples: dict[str, list[str]] = defaultdict(list)
+        self.over_max_urls: list[str] = []  # the first URLs past the memory cap (not in `fates`)
         self.pages_read = 0
         self.not_modified = 0
         self.sitemaps_skipped = 0
@@ -247,7 +252,7 @@ class _Run:
                     continue
                 fetched = self.hand_on(url, "crawl", parent, fetched, budget if parent else None)
                 for link in self.links_of(url, fetched):
-                    if not self.first_sighting(link, budget):
+                    if not self.sighting(link, budget):
                         continue
                     reason = self.judge(link, hosts)
                     if reason is None and depth == self.depth:
@@ -255,6 +260,7 @@ class _Run:
                     if reason is not None:
                         self.skip(link, reason, budget)
                     else:
+                        self.fates[link] = _QUEUED
                         next_level.append((link, url))
             level = self.within_budget(next_level, budget)
             if not level:
@@ -280,10 +286,8 @@ class _Run:
 
     def offer(self, url: str, how: FoundBy, origin: str, budget: _Budget) -> None:
         """A URL a listing or followed source names: handed on unless the pattern, robots.txt or a cap says no."""
-        if url in self.seen:
-            budget.seen_before += 1
-            return
-        if not self.first_sighting(url, budget):  # over the cap on URLs remembered
+        if not self.sighting(url, budget):
+            budget.seen_before += url in self.fates or url in self.named
             return
         reason = self.judge(url, None)
         if reason is None:
@@ -295,18 +299,22 @@ class _Run:
             self.skip(url, reason, budget)
             return
         budget.left -= 1
-        self.count_handed_on(budget)
+        self.count_handed_on(url, budget)
         self.sources[url] = DiscoveredSource(url, how, origin)
 
-    def first_sighting(self, url: str, budget: _Budget) -> bool:
-        """Count a URL the first time it is seen; False for one seen before (or past the memory cap)."""
-        if url in self.seen:
+    def sighting(self, url: str, budget: _Budget) -> bool:
+        """Whether a URL met in a listing or page is to be judged now: one seen for the first time (counted as
+        found), or one an earlier sitemap, feed or crawl left for a reason of its own (`_PER_START`)."""
+        fate = self.fates.get(url)
+        if fate in _PER_START:  # judged again: it will end one way or another here
+            self.skipped[fate] -= 1
+            return True
+        if fate is not None or url in self.named:
             return False
         self.found += 1
-        if len(self.seen) >= self.max_urls:
+        if len(self.fates) >= self.max_urls:  # counted, not remembered: met again, it is counted again
             self.skip(url, "max_urls", budget)
             return False
-        self.seen.add(url)
         return True
 
     def judge(self, url: str, hosts: set[str] | None) -> str | None:
@@ -334,15 +342,18 @@ class _Run:
                 taken.append((url, parent))
         return taken
 
-    def count_handed_on(self, budget: _Budget) -> None:
+    def count_handed_on(self, url: str, budget: _Budget) -> None:
+        self.fates[url] = _HANDED_ON
         self.handed_on += 1
         budget.handed_on += 1
 
     def skip(self, url: str, reason: str, budget: _Budget) -> None:
+        if reason != "max_urls":
+            self.fates[url] = reason
+        elif len(self.over_max_urls) < _EXAMPLES_PER_REASON:
+            self.over_max_urls.append(url)
         self.skipped[reason] += 1
         budget.skipped[reason] += 1
-        if len(self.examples[reason]) < _EXAMPLES_PER_REASON:
-            self.examples[reason].append(url)
 
     def hand_on(
         self, uri: str, how: FoundBy, origin: str | None, fetched: FetchResult, budget: _Budget | None
@@ -355,7 +366,7 @@ class _Run:
         if isinstance(fetched, NotModified):
             self.not_modified += 1
         if budget is not None:  # a page found (not the start page the user named)
-            self.count_handed_on(budget)
+            self.count_handed_on(uri, budget)
         self.sources[uri] = DiscoveredSource(uri, how, origin, fetched)
         return fetched
 
@@ -433,8 +444,8 @@ class _Run:
             found=self.found,
             kept=self.found - self.skipped["no_match"],
             handed_on=self.handed_on,
-            skipped=tuple(self.skipped.most_common()),
-            examples=tuple((reason, url) for reason, urls in self.examples.items() for url in urls),
+            skipped=tuple((reason, n) for reason, n in self.skipped.most_common() if n),
+            examples=self.examples(),
             pages_read=self.pages_read,
             not_modified=self.not_modified,
             sitemaps_skipped=self.sitemaps_skipped,
@@ -442,6 +453,16 @@ class _Run:
             pattern=self.request.match,
             limits=(("depth", self.depth), ("max_pages", self.max_pages), ("max_seconds", self.max_seconds)),
         )
+
+
+    def examples(self) -> tuple[tuple[str, str], ...]:
+        """The first few URLs of each skip reason, in the order they were found."""
+        chosen: dict[str, list[str]] = defaultdict(list)
+        for url, fate in self.fates.items():
+            if fate in SKIP_REASONS and len(chosen[fate]) < _EXAMPLES_PER_REASON:
+                chosen[fate].append(url)
+        chosen["max_urls"] = self.over_max_urls
+        return tuple((reason, url) for reason, urls in chosen.items() for url in urls)
 
 
 def _guess_media_type(uri: str, content: bytes) -> str:

@@ -179,6 +179,20 @@ def test_crawl_reads_each_page_once_through_pagination_and_loops_obeying_robots_
     assert (found.report.found, found.report.handed_on) == (16, 11)
 
 
+def test_a_sitemap_takes_the_pages_a_crawl_left_beyond_its_depth(site: Site, settings: Settings, fetcher: Fetcher) -> None:
+    found = run(site, settings, fetcher, crawls=(site.url("/interview-questions/"),), depth=1,
+                sitemaps=(site.url("/sitemap_index.xml"),), match="questions")  # fmt: skip
+    by_path = dict(zip(paths(site, found.sources), found.sources, strict=True))
+    assert [by_path[f"/questions/{k}"].found_by for k in range(1, 13)] == ["crawl"] * 3 + ["sitemap"] * 9
+    assert by_path["/questions/3"].fetched is not None and by_path["/questions/4"].fetched is None
+    # found once each: 12 by the crawl (4 read, 4 not matching, 4 beyond depth 1), 9 more in the sitemaps
+    assert (found.report.found, found.report.handed_on) == (21, 13)
+    assert skipped(found) == {"no_match": 7, "depth": 1}  # only ?page=3 is still beyond the crawl's depth
+    assert found.report.examples == (("no_match", site.url("/private/draft")), ("no_match", site.url("/big")),
+                                     ("no_match", site.other + "/elsewhere"),
+                                     ("depth", site.url("/interview-questions/?page=3")))  # fmt: skip
+
+
 def test_a_page_linking_to_10000_pages_is_capped_by_max_pages(site: Site, settings: Settings, fetcher: Fetcher) -> None:
     started = time.monotonic()
     found = run(site, settings, fetcher, crawls=(site.url("/big"),), depth=1, max_pages=50)
@@ -193,7 +207,7 @@ def test_the_urls_remembered_are_capped_too(site: Site, settings: Settings, fetc
     capped = settings.model_copy(update={"discover": settings.discover.model_copy(update={"max_urls": 100})})
     found = run(site, capped, fetcher, crawls=(site.url("/big"),), depth=1, max_pages=10)
     assert found.report.found == 10_000
-    assert skipped(found) == {"max_pages": 100 - 1 - 9, "max_urls": 10_000 - 99}  # the start is one of the 100
+    assert skipped(found) == {"max_pages": 100 - 9, "max_urls": 10_000 - 100}  # 100 remembered, 9 of them read
 
 
 def test_the_time_limit_ends_a_crawl_and_says_what_it_left(site: Site, settings: Settings, fetcher: Fetcher) -> None:
