@@ -21,6 +21,7 @@ found (the ones the user named not counted) ends one way: handed on, or skipped 
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -71,6 +72,7 @@ _EXAMPLES_PER_REASON = 3
 # (a page beyond one crawl's depth that a sitemap lists). The others hold for the whole run.
 _PER_START = frozenset({"off_host", "depth", "max_pages", "time_limit"})
 _HANDED_ON, _QUEUED = "handed_on", "queued"
+_STARTS = itertools.count()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -131,6 +133,7 @@ class _Budget:
     """Pages one sitemap, feed, crawl or followed source may still hand on."""
 
     left: int
+    start: int = field(default_factory=lambda: next(_STARTS))  # tells one sitemap, feed or crawl from another
     handed_on: int = 0
     seen_before: int = 0  # listed here too, but found before (by an earlier sitemap, feed or crawl)
     skipped: Counter[str] = field(default_factory=Counter)
@@ -172,6 +175,7 @@ class _Run:
         # The URLs the user named are not "found": a link back to one is neither counted nor handed on again.
         self.named: set[str] = {*given, *request.sitemaps, *request.feeds, *request.crawls}
         self.fates: dict[str, str] = {}  # each URL found: handed_on, queued (in a crawl), or its skip reason
+        self.left_by: dict[str, int] = {}  # for a URL skipped for a reason of one start (_PER_START): which
         self.sources: dict[str, DiscoveredSource] = {}
         self.found = 0
         self.handed_on = 0
@@ -306,7 +310,7 @@ class _Run:
         """Whether a URL met in a listing or page is to be judged now: one seen for the first time (counted as
         found), or one an earlier sitemap, feed or crawl left for a reason of its own (`_PER_START`)."""
         fate = self.fates.get(url)
-        if fate in _PER_START:  # judged again: it will end one way or another here
+        if fate in _PER_START and self.left_by[url] != budget.start:  # judged again: it ends one way or another
             self.skipped[fate] -= 1
             return True
         if fate is not None or url in self.named:
@@ -348,6 +352,8 @@ class _Run:
         budget.handed_on += 1
 
     def skip(self, url: str, reason: str, budget: _Budget) -> None:
+        if reason in _PER_START:
+            self.left_by[url] = budget.start
         if reason != "max_urls":
             self.fates[url] = reason
         elif len(self.over_max_urls) < _EXAMPLES_PER_REASON:

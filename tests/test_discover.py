@@ -145,7 +145,8 @@ def test_rss_and_atom_feeds_and_a_url_in_both_is_handed_on_once(
         "/atom.xml",
     ]
     wrong = by_path["/sitemap_index.xml"].fetched
-    assert isinstance(wrong, Failure) and wrong.reason == "feed: not a feed: the document is <sitemapindex>, not RSS or Atom"
+    assert isinstance(wrong, Failure)
+    assert wrong.reason == "feed: not a feed: the document is <sitemapindex>, not RSS or Atom"
     assert found.report.found == 9 and found.report.handed_on == 9
     assert lines[0].endswith("/feed.xml: 6 entries; 6 to ingest")
 
@@ -179,7 +180,9 @@ def test_crawl_reads_each_page_once_through_pagination_and_loops_obeying_robots_
     assert (found.report.found, found.report.handed_on) == (16, 11)
 
 
-def test_a_sitemap_takes_the_pages_a_crawl_left_beyond_its_depth(site: Site, settings: Settings, fetcher: Fetcher) -> None:
+def test_a_sitemap_takes_the_pages_a_crawl_left_beyond_its_depth(
+    site: Site, settings: Settings, fetcher: Fetcher
+) -> None:
     found = run(site, settings, fetcher, crawls=(site.url("/interview-questions/"),), depth=1,
                 sitemaps=(site.url("/sitemap_index.xml"),), match="questions")  # fmt: skip
     by_path = dict(zip(paths(site, found.sources), found.sources, strict=True))

@@ -53,7 +53,8 @@ def test_urlset_lists_pages_in_order_without_image_locations_or_duplicates() -> 
 
 def test_sitemap_index_lists_sitemaps_not_pages() -> None:
     xml = f"""<sitemapindex {NS}><sitemap><loc>https://site.example/s1.xml</loc></sitemap>
-              <sitemap><loc>https://site.example/s2.xml.gz</loc><lastmod>2024-01-01</lastmod></sitemap></sitemapindex>"""
+              <sitemap><loc>https://site.example/s2.xml.gz</loc><lastmod>2024-01-01</lastmod></sitemap>
+              </sitemapindex>"""
     listed = parse_sitemap(xml.encode(), BASE, 10_000)
     assert listed.sitemaps == ("https://site.example/s1.xml", "https://site.example/s2.xml.gz")
     assert listed.pages == ()
@@ -130,7 +131,10 @@ def test_rss_1_rdf_items() -> None:
       <channel rdf:about="https://site.example/"><link>https://site.example/</link></channel>
       <item rdf:about="https://site.example/q/1"><title>One</title><link>https://site.example/q/1</link></item>
       <item rdf:about="https://site.example/q/2"><title>Two</title></item></rdf:RDF>"""
-    assert parse_feed(rdf.encode(), "https://site.example/rss") == ["https://site.example/q/1", "https://site.example/q/2"]
+    assert parse_feed(rdf.encode(), "https://site.example/rss") == [
+        "https://site.example/q/1",
+        "https://site.example/q/2",
+    ]
 
 
 def test_atom_entries_take_the_alternate_link_relative_to_xml_base() -> None:

@@ -15,7 +15,8 @@ What it holds (every page answers a matching If-None-Match with 304 Not Modified
     /atom.xml                     Atom: the last three articles, relative links under xml:base
     /interview-questions/         the crawl's start: pages ?page=2 and ?page=3 (pagination, linking back),
                                   three articles each, /private/draft, /big, a link to `other` (another
-                                  host), an image, a mailto: and an anchor
+                                  host), an image, a mailto: and an anchor (`per_page` and `hub_pages`
+                                  make the listing larger, for the benchmark)
     /questions/K                  an article with two interview questions; links back to the start (a loop)
                                   and on to /questions/K+1
     /big                          links to /big/0 ... /big/{big-1}
@@ -57,8 +58,12 @@ class Request:
 class Site:
     """The pages of the generated site, by path; `other` is the origin of the off-host link."""
 
-    def __init__(self, articles: int, big: int, other: str, slow: float = 0.0) -> None:
+    def __init__(
+        self, articles: int, big: int, other: str, slow: float = 0.0, per_page: int = 3, hub_pages: int = 3
+    ) -> None:
         self.articles = articles
+        self.per_page = per_page  # articles linked from each page of the listing
+        self.hub_pages = hub_pages  # pages of the listing; more than 3: page 1 links to every page
         self.big = big
         self.other = other
         self.slow = slow  # seconds each page takes to answer (for the time-limit test)
@@ -107,7 +112,9 @@ class Site:
         if route == "/atom.xml":
             return 200, "application/atom+xml", self._atom()
         if route == "/interview-questions/":
-            return 200, "text/html", self._hub(int(query.removeprefix("page=") or 1) if query else 1)
+            page = int(query.removeprefix("page=")) if query.removeprefix("page=").isdigit() else 1
+            listed = query in ("", f"page={page}") and page <= self.hub_pages
+            return (200, "text/html", self._hub(page)) if listed else None
         if route.startswith("/questions/") and route.removeprefix("/questions/").isdigit():
             k = int(route.removeprefix("/questions/"))
             return (200, "text/html", self._article(k)) if 1 <= k <= self.articles else None
@@ -148,7 +155,7 @@ class Site:
                 f'xml:base="{self.base}/"><title>Questions</title>{entries}</feed>').encode()  # fmt: skip
 
     def _hub(self, page: int) -> bytes:
-        per_page = 3
+        per_page = self.per_page
         first = (page - 1) * per_page + 1
         articles = "".join(
             f'<li><a href="/questions/{k}">Questions {k}</a></li>'
@@ -158,8 +165,10 @@ class Site:
         if page > 1:
             previous = "/interview-questions/" + (f"?page={page - 1}" if page > 2 else "")
             nav.append(f'<a href="{previous}" rel="prev">previous</a>')
-        if page < 3:
+        if page < self.hub_pages:
             nav.append(f'<a href="/interview-questions/?page={page + 1}">next</a>')
+        if page == 1 and self.hub_pages > 3:
+            nav += [f'<a href="/interview-questions/?page={n}">{n}</a>' for n in range(2, self.hub_pages + 1)]
         extras = ""
         if page == 1:
             extras = (f'<p><a href="/private/draft">draft</a> <a href="/big">all pages</a> '
@@ -201,7 +210,10 @@ def _urlset(paths: list[str], base: str, images: bool = False) -> bytes:
 
 def _handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the body back
+        # until the client's delayed ACK (40 ms on Linux), which would make every page take 40 ms.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
             arrived = time.monotonic()
@@ -232,12 +244,14 @@ def _handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_site(articles: int = 12, big: int = 10_000, slow: float = 0.0) -> Iterator[Site]:
+def serve_site(
+    articles: int = 12, big: int = 10_000, slow: float = 0.0, per_page: int = 3, hub_pages: int = 3
+) -> Iterator[Site]:
     """The generated site on 127.0.0.1 (a free port) and an `other` host beside it, both stopped on exit.
     `site.other_site` is the other host's Site, whose log shows whether a crawl strayed to it."""
     other = Site(articles=0, big=0, other="")
     with _listening(other) as other_base:
-        site = Site(articles=articles, big=big, other=other_base, slow=slow)
+        site = Site(articles, big, other_base, slow=slow, per_page=per_page, hub_pages=hub_pages)
         site.other_site = other
         with _listening(site):
             yield site
