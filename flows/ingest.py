@@ -97,9 +97,11 @@ def ingest(
     uris, list_failures = expand_sources(sources, [Path(f) for f in from_files or []])
     known = pipeline.known_sources(settings)
     found: dict[str, DiscoveredSource] = {}
+    report = None
     if discovery:
         discovered = discover(discovery, uris, settings, known)
         uris, found = discover_stage.merge(uris, discovered)
+        report = discovered.report
     total = len(uris) + len(list_failures)
     results: list[SourceResult] = []
     for failure in list_failures:
@@ -116,8 +118,8 @@ def ingest(
         batch = batches[futures.index(future)]
         outcome = future.result(raise_on_failure=False)
         if not isinstance(outcome, list):  # a crash: redo the batch source by source, so only the bad one fails
-            singles = [process_source.submit(uri, settings, known.get(uri), found[uri].fetched if uri in found else None)
-                       for uri in batch]  # fmt: skip
+            fetched = _fetched(found, batch)
+            singles = [process_source.submit(u, settings, known.get(u), f) for u, f in zip(batch, fetched)]
             outcome = [_source_outcome(f, uri) for f, uri in zip(singles, batch)]
         for result in outcome:
             by_uri[result.source_uri] = result
@@ -129,8 +131,8 @@ def ingest(
     ordered = discover_stage.with_origins(ordered, found)  # how each source was found, for `sources`
     # quote(): Prefect would otherwise walk every record of every source looking for futures (seconds per run).
     summary = load(quote(ordered), settings, run_info)
-    if discovery:
-        summary = replace(summary, discovery=discovered.report)
+    if report is not None:
+        summary = replace(summary, discovery=report)
     if export_dir:
         export(settings, Path(export_dir))
     return summary

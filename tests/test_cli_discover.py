@@ -76,7 +76,7 @@ def test_follow_links_of_a_readme_and_a_crawl_from_the_command_line(prefect_harn
     assert "e.g. disallowed by robots.txt: " + site.url("/private/drafts") in result.stdout
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT source_uri, status, found_by, found_from FROM sources ORDER BY 1").fetchall()
-    found = {uri.removeprefix(site.base).removeprefix(site.other): (status, by, origin) for uri, status, by, origin in rows}
+    found = {u.removeprefix(site.base).removeprefix(site.other): (status, by, origin) for u, status, by, origin in rows}
     assert found == {
         "/awesome/README.md": ("ok", "given", None),
         "/awesome/CONTRIBUTING.md": ("failed", "link", readme),

@@ -119,6 +119,21 @@ def test_sitemap_index_with_a_gzip_sitemap_and_a_missing_one(site: Site, setting
                                     "/sitemaps/more.xml.gz", "/sitemaps/missing.xml"}  # fmt: skip
 
 
+def test_a_sitemap_loop_reads_each_file_once_and_max_sitemaps_caps_the_files(
+    site: Site, settings: Settings, fetcher: Fetcher
+) -> None:
+    found = run(site, settings, fetcher, sitemaps=(site.url("/sitemaps/loop.xml"),))
+    assert found.report.pages_read == 5 and found.report.handed_on == 14
+    assert {path: n for path, n in requested(site).items() if n != 1} == {}
+
+    site.clear()
+    capped = settings.model_copy(update={"discover": settings.discover.model_copy(update={"max_sitemaps": 2})})
+    found = run(site, capped, fetcher, sitemaps=(site.url("/sitemap_index.xml"),))
+    assert found.report.pages_read == 2 and found.report.sitemaps_skipped == 2  # more.xml.gz and missing.xml
+    assert paths(site, found.sources) == [*site.article_paths()[:6], "/about"]
+    assert "2 sitemap files of an index not read" in "\n".join(render_discovery(found.report))
+
+
 def test_robots_txt_names_the_sitemaps_and_max_pages_caps_each_start(
     site: Site, settings: Settings, fetcher: Fetcher
 ) -> None:

@@ -45,7 +45,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qbank-crawl-bench-") as tmp, \
             serve_site(articles=300, big=10_000, per_page=15, hub_pages=20) as site:  # fmt: skip
         settings = Settings(warehouse=Path(tmp) / "wh.duckdb", raw_dir=Path(tmp) / "raw")
-        settings = settings.model_copy(update={"fetch": settings.fetch.model_copy(update={"per_host_delay": args.delay})})
+        fetch = settings.fetch.model_copy(update={"per_host_delay": args.delay})
+        settings = settings.model_copy(update={"fetch": fetch})
         request = DiscoverRequest(crawls=(site.url("/interview-questions/"),), depth=args.depth, max_pages=args.pages)
         print(f"crawl of {site.url('/interview-questions/')}: depth {args.depth}, max-pages {args.pages}, "
               f"per-host delay {args.delay:g}s, {settings.fetch.per_host_concurrency} connections per host, "
@@ -56,7 +57,8 @@ def main() -> None:
             found = discover(request, [], settings, {}, fetcher)
             seconds = time.perf_counter() - started
         report = found.report
-        print(f"discover   {report.pages_read} pages read in {seconds:.2f}s = {report.pages_read / seconds:.1f} pages/s")
+        rate = report.pages_read / seconds
+        print(f"discover   {report.pages_read} pages read in {seconds:.2f}s = {rate:.1f} pages/s")
         _print_report(report, site)
 
         if args.ingest:

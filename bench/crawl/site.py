@@ -11,6 +11,7 @@ What it holds (every page answers a matching If-None-Match with 304 Not Modified
                                   sitemaps/missing.xml (404)
     /sitemaps/articles.xml        the first half of the articles, /about, /private/notes, image entries
     /sitemaps/more.xml.gz         the other half, /tags/python (served as application/gzip)
+    /sitemaps/loop.xml            an index listing itself and /sitemap_index.xml
     /feed.xml                     RSS: the first five articles and /blog/hello
     /atom.xml                     Atom: the last three articles, relative links under xml:base
     /interview-questions/         the crawl's start: pages ?page=2 and ?page=3 (pagination, linking back),
@@ -101,6 +102,8 @@ class Site:
             return 200, "text/plain", text.encode()
         if route == "/sitemap_index.xml":
             return 200, "application/xml", self._index()
+        if route == "/sitemaps/loop.xml":  # an index that lists itself and the real index: a loop
+            return 200, "text/xml", self._index(("loop.xml", "../sitemap_index.xml"))
         if route == "/sitemaps/articles.xml":
             half = self.article_paths()[: self.articles // 2]
             return 200, "application/xml", _urlset([*half, "/about", "/private/notes"], self.base, images=True)
@@ -131,11 +134,8 @@ class Site:
             return 200, "text/html", _html(route.strip("/").title(), "<p>Nothing to ask here.</p>")
         return None
 
-    def _index(self) -> bytes:
-        entries = "".join(
-            f"<sitemap><loc>{self.base}/sitemaps/{name}</loc></sitemap>"
-            for name in ("articles.xml", "more.xml.gz", "missing.xml")
-        )
+    def _index(self, names: tuple[str, ...] = ("articles.xml", "more.xml.gz", "missing.xml")) -> bytes:
+        entries = "".join(f"<sitemap><loc>{self.base}/sitemaps/{name}</loc></sitemap>" for name in names)
         return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex '
                 f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>').encode()  # fmt: skip
 
