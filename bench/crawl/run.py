@@ -12,6 +12,8 @@ robots.txt disallows and a link to another host. Phases:
                classify, dedupe, tag, load; pages/s over the whole run (the temporary Prefect server's start
                is measured apart, by a first trivial run)
     re-run     (--ingest) the same flow again: every page answers a conditional GET with 304
+    listed     (--ingest) the same pages named in a --from list on a fresh warehouse, no discovery: what the
+               crawl costs over ingesting a list of URLs the user already had
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def main() -> None:
         _print_report(report, site)
 
         if args.ingest:
-            _ingest(site, request, settings, args.delay)
+            _ingest(site, request, settings, args.delay, [s.uri for s in found.sources])
 
 
 def _print_report(report: DiscoveryReport, site: Site) -> None:
@@ -79,7 +81,7 @@ def _print_report(report: DiscoveryReport, site: Site) -> None:
           f"{len(site.other_site.requests())} requests to the other host")  # fmt: skip
 
 
-def _ingest(site: Site, request: DiscoverRequest, settings: Settings, delay: float) -> None:
+def _ingest(site: Site, request: DiscoverRequest, settings: Settings, delay: float, pages: list[str]) -> None:
     os.environ["QBANK_RAW_DIR"] = str(settings.raw_dir)
     os.environ["QBANK_DISCOVER__PER_HOST_DELAY"] = str(delay)
     os.environ["QBANK_FETCH__PER_HOST_DELAY"] = str(delay)
@@ -88,18 +90,22 @@ def _ingest(site: Site, request: DiscoverRequest, settings: Settings, delay: flo
     started = time.perf_counter()
     ingest([], warehouse=str(Path(settings.warehouse).with_name("start.duckdb")))  # the server's start, apart
     print(f"start-up   temporary Prefect server and an empty run: {time.perf_counter() - started:.1f}s")
-    for phase in ("ingest", "re-run"):
+    listed = Path(settings.warehouse).with_name("pages.txt")
+    listed.write_text("\n".join(pages) + "\n", encoding="utf-8")
+    for phase in ("ingest", "re-run", "listed"):
         site.clear()
         started = time.perf_counter()
-        summary = ingest([], warehouse=str(settings.warehouse), discovery=request)
+        if phase == "listed":
+            summary = ingest([], [str(listed)], warehouse=str(Path(settings.warehouse).with_name("listed.duckdb")))
+        else:
+            summary = ingest([], warehouse=str(settings.warehouse), discovery=request)
         seconds = time.perf_counter() - started
         statuses = Counter(s.status for s in summary.sources)
         codes = Counter(r.status for r in site.requests() if r.path != "/robots.txt")
-        assert summary.discovery is not None
+        discovering = f" ({summary.discovery.seconds:.1f}s discovering)" if summary.discovery else ""
         print(f"{phase:<10} {len(summary.sources)} sources in {seconds:.1f}s = {len(summary.sources) / seconds:.1f} "
-              f"pages/s end to end ({summary.discovery.seconds:.1f}s discovering); "
-              f"{dict(statuses)}; +{summary.questions_added} questions, {summary.questions_total} in the warehouse; "
-              f"HTTP answers {dict(sorted(codes.items()))}")  # fmt: skip
+              f"pages/s end to end{discovering}; {dict(statuses)}; +{summary.questions_added} questions, "
+              f"{summary.questions_total} in the warehouse; HTTP answers {dict(sorted(codes.items()))}")  # fmt: skip
 
 
 if __name__ == "__main__":
