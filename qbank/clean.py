@@ -8,6 +8,8 @@ The wording lists live in data/cues.yaml; `load_cues` reads and compiles them on
 from __future__ import annotations
 
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,23 +23,68 @@ DEFAULT_CUES = DATA_DIR / "cues.yaml"
 
 
 class AnyOf:
-    """Alternative patterns, case-insensitive. Those anchored with "^" are tried at the start only: one big
-    alternation searched at every position costs ~20 us a line, which a 100,000-line list feels."""
+    """Alternative patterns, case-insensitive, searched as one.
+
+    Each floating pattern's longest run of required letters ("cookie" in r"\bcookies?\b.*\b(accept|...)") is
+    looked for first: a line without any of them cannot match, and most lines have none, so the alternation,
+    ~20 us a line, runs on few lines of a 100,000-line list. Anchored patterns ("^...") are tried at the start.
+    """
 
     def __init__(self, patterns: list[str]) -> None:
         anchored = [p[1:] for p in patterns if p.startswith("^")]
         floating = [p for p in patterns if not p.startswith("^")]
         self._anchored = re.compile("|".join(f"(?:{p})" for p in anchored), re.IGNORECASE) if anchored else None
         self._floating = re.compile("|".join(f"(?:{p})" for p in floating), re.IGNORECASE) if floating else None
+        needles = [_needles(p) for p in floating]
+        self._needles = None if any(n is None for n in needles) else tuple(set().union(*needles))
 
     def search(self, text: str) -> re.Match[str] | None:
-        return (self._anchored and self._anchored.match(text)) or (self._floating and self._floating.search(text)) or None
+        if self._anchored is not None and (m := self._anchored.match(text)):
+            return m
+        if self._floating is None:
+            return None
+        if self._needles is not None:
+            low = text.lower()
+            if not any(needle in low for needle in self._needles):
+                return None
+        return self._floating.search(text)
 
     def match(self, text: str) -> re.Match[str] | None:
         return (self._anchored and self._anchored.match(text)) or (self._floating and self._floating.match(text)) or None
 
 
-@dataclass(frozen=True)
+def _needles(pattern: str) -> frozenset[str] | None:
+    """Strings (lower case) of which every match of `pattern` contains at least one: its longest run of literal
+    characters, or the alternatives of a group ("(book|schedule)"); None when none is three characters long
+    (then the pattern always runs)."""
+    found = _required(sre_parse.parse(pattern).data)
+    return frozenset(found) if found and min(map(len, found)) >= 3 else None
+
+
+def _required(items: list) -> set[str] | None:
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        if (op is sre_constants.MAX_REPEAT or op is sre_constants.MIN_REPEAT) and arg[0] == 0 and run:
+            run.pop()  # "cookies?": the s is optional
+        options.append({"".join(run)})
+        run = []
+        if op is sre_constants.SUBPATTERN:
+            inner = _required(arg[-1].data)
+            if inner:
+                options.append(inner)
+        elif op is sre_constants.BRANCH:
+            alternatives = [_required(alt.data) for alt in arg[1]]
+            if all(alternatives):
+                options.append(set().union(*alternatives))
+    options.append({"".join(run)})
+    return max(options, key=lambda o: min(map(len, o)), default=None)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per cue file, cached by load_cues
 class Cues:
     """Wording cues from data/cues.yaml, lists lower-cased and patterns compiled."""
 
@@ -183,10 +230,14 @@ def strip_markup(text: str) -> str:
     return text.translate(_ZERO_WIDTH)
 
 
-@lru_cache(maxsize=1 << 16)
-def clean_question(text: str) -> str:
-    """The question as the bank keeps it: no numbering, markers, emphasis, links, trailing tags or emoji."""
-    cues = load_cues()
+def clean_question(text: str, cues: Cues | None = None) -> str:
+    """The question as the bank keeps it: no numbering, markers, emphasis, links, trailing tags or emoji.
+    `cues`: the wording cues in force (the stage's own; the shipped data/cues.yaml when None)."""
+    return _clean_question(text, cues or load_cues())
+
+
+@lru_cache(maxsize=1 << 16)  # the splitter asks about the same block text several times
+def _clean_question(text: str, cues: Cues) -> str:
     text = _strip_symbols(unicodedata.normalize("NFKC", text))
     text = strip_markup(text)
     text = " ".join(text.split())
@@ -209,9 +260,9 @@ def _plain(markdown: str) -> str:
 _FENCE = re.compile(r"^\s*(```|~~~)[^\n]*\n(.*?)\n?\s*\1\s*$", re.DOTALL)
 
 
-def is_placeholder_answer(markdown: str) -> bool:
+def is_placeholder_answer(markdown: str, cues: Cues | None = None) -> bool:
     """True when the 'answer' is empty or a stub: "Answer here", "TBD", "Coming soon", empty details, `pass`."""
-    cues = load_cues()
+    cues = cues or load_cues()
     text = re.sub(r"</?(details|summary)[^>]*>", " ", markdown or "", flags=re.IGNORECASE)
     fence = _FENCE.match(text.strip())
     if fence:

@@ -27,6 +27,14 @@ def model(dim: int = DIM):  # -> wordllama.WordLlama (imported lazily: numpy + t
     return WordLlama.load(dim=dim, cache_dir=Path(wordllama.__file__).parent, disable_download=True)
 
 
+def model_name(dim: int = DIM) -> str:
+    """The name and version the vectors are stored under (warehouse `embeddings.model`): a new wheel or
+    dimension is another model, so stored vectors of the old one are not mixed with the new."""
+    from importlib.metadata import version
+
+    return f"wordllama-{version('wordllama')}-{dim}d"
+
+
 def embed(texts: Sequence[str], dim: int = DIM, batch_size: int = 512) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (a zero row for an empty text)."""
     if not texts:

@@ -28,6 +28,7 @@ SCHEMA_DIR = "schema"  # inside the export directory
 BANK_COLUMNS = (
     "cluster_id", "question", "answer", "answer_source_uri", "topics", "kind", "level", "source_count",
     "variant_count", "variants", "canonical_question_id", "canonical_source_uri", "first_run_id", "last_run_id",
+    "related",
 )  # fmt: skip
 QUESTION_COLUMNS = (
     "question_id", "cluster_id", "is_canonical", "source_uri", "position", "section", "section_path", "question",
@@ -36,9 +37,9 @@ QUESTION_COLUMNS = (
 )  # fmt: skip
 ORDER = {"bank": "source_count DESC, cluster_id", "questions": "source_uri, position, question_id"}
 
-# CSV has no lists: topic ids (which never contain '|') are joined with '|'; free-text lists and the
-# variants are written as JSON text.
-CSV_PIPE_JOINED = ("topics",)
+# CSV has no lists: topic ids and related cluster ids (which never contain '|') are joined with '|';
+# free-text lists and the variants are written as JSON text.
+CSV_PIPE_JOINED = ("topics", "related")
 CSV_JSON_TEXT = ("section_path", "follow_ups", "variants")
 
 

@@ -159,6 +159,14 @@ def match_keys(texts: Sequence[str], words: Wording | None = None) -> list[str]:
     return keys
 
 
+def lemma_text(text: str) -> str:
+    """Lowercase words of a text, each replaced by its lemma, stopwords kept ("Why was it avoided?" ->
+    "why be it avoid"): what cue phrases (data/filler.yaml `aspects`) are matched against."""
+    table = _lemma_table()
+    tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("'", ""))
+    return " ".join(table.get(token, token) for token in tokens)
+
+
 def match_key(text: str, words: Wording | None = None) -> str:
     """The normalized text used to find duplicates, e.g. "Can you explain CNNs?" -> "convolutional neural network"."""
     return match_keys([text], words)[0]
@@ -189,8 +197,14 @@ def question_ids(rows: Iterable[tuple[str, str]]) -> list[str]:
     return ids
 
 
+def matching_text(question: str, parent: str | None) -> str:
+    """What a question is matched on: a sub-question reads with its stem ("k-means clustering." + "How would you
+    choose k?" is not the kNN question of the same words)."""
+    return f"{parent} {question}" if parent else question
+
+
 def to_questions(items: Sequence[QAItem], words: Wording | None = None) -> list[Question]:
     """Questions with stable ids and match keys, in the order given."""
-    keys = match_keys([item.question for item in items], words)
+    keys = match_keys([matching_text(item.question, item.parent) for item in items], words)
     ids = question_ids((item.source_uri, item.question) for item in items)
     return [Question(question_id=qid, item=item, match_key=key) for item, qid, key in zip(items, ids, keys, strict=True)]

@@ -15,11 +15,15 @@ from functools import lru_cache
 
 from extractors import extract
 from qbank.classify import classify
+from qbank.classify import load_cues as kind_cues
+from qbank.clean import Cues, load_cues
 from qbank.dedupe import Curation, dedupe, load_curation
+from qbank.dedupe.vectors import KeyVectors, key_digest, key_vectors
 from qbank.discover import discover
+from qbank.embed import model_name as embed_model_name
 from qbank.errors import SourceError
 from qbank.fetch import Fetcher, FetchResult, store_raw
-from qbank.normalize import match_keys, to_questions
+from qbank.normalize import match_keys, matching_text, to_questions
 from qbank.records import (
     DedupeResult,
     DiscoverRequest,
@@ -34,7 +38,7 @@ from qbank.records import (
 from qbank.settings import FetchSettings, Settings
 from qbank.split import split_document
 from qbank.tag import Tagger
-from warehouse.store import Warehouse
+from warehouse.store import StoredVectors, Warehouse
 
 
 @lru_cache(maxsize=4)
@@ -71,12 +75,17 @@ def process_source(
         return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
     # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
     # its rejected candidates show why.
-    result = split_document(doc, settings.split)
-    items = tuple(classify(result.items, doc))
+    result = split_document(doc, settings.split, _split_cues(settings))
+    items = tuple(classify(result.items, doc, kind_cues(settings.data_dir / "kinds.yaml")))
     # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
     # leaving them here keeps what crosses from a worker to the loader small.
     return SourceResult(uri, replace(raw, content=b""), replace(doc, blocks=()), items, result.rejected,
                         fates=result.fates, warning=result.warning(settings.split))
+
+
+def _split_cues(settings: Settings) -> Cues:
+    """The splitter's wording cues: `split.cues_file`, else the data folder's cues.yaml (read once per file)."""
+    return load_cues(settings.split.cues_file or settings.data_dir / "cues.yaml")
 
 
 def new_run(settings: Settings) -> RunInfo:
@@ -104,15 +113,25 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     new = [q for q in questions if q.question_id not in known_ids]
     if new or curation != Curation():  # curation is applied on every run, even one where nothing changed
         # Stored keys are those of the release that loaded them; compare with today's wording lists.
-        fresh = match_keys([m.question for m in still_there])
+        fresh = match_keys([matching_text(m.question, m.parent) for m in still_there])
         still_there = [m if m.match_key == k else replace(m, match_key=k) for m, k in zip(still_there, fresh, strict=True)]
-        dedupe_result = dedupe(new, still_there, settings.dedupe, curation)
+        vectors, embeddings = _key_vectors(store, [m.match_key for m in still_there] + [q.match_key for q in new])
+        dedupe_result = dedupe(new, still_there, settings.dedupe, curation, vectors=vectors)
     else:
-        dedupe_result = DedupeResult(assignments=())
+        dedupe_result, embeddings = DedupeResult(assignments=()), None
     if not questions:
-        return store.load_run(run, results, questions, dedupe_result, (), ())
+        return store.load_run(run, results, questions, dedupe_result, (), (), embeddings=embeddings)
     tagger = _tagger(settings)
-    return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows())
+    return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows(),
+                          embeddings=embeddings)  # fmt: skip
+
+
+def _key_vectors(store: Warehouse, keys: list[str]) -> tuple[KeyVectors, StoredVectors]:
+    """Vectors of every key: stored ones read back, the others embedded now (and returned to be stored)."""
+    model = embed_model_name()
+    stored = store.stored_vectors(model, sorted({key_digest(k) for k in keys}))
+    vectors = key_vectors(keys, stored)
+    return vectors, StoredVectors(model, {key_digest(k): vectors.of(k) for k in vectors.fresh})
 
 
 def _tagger(settings: Settings) -> Tagger:

@@ -223,6 +223,7 @@ class ExistingMember:
     question: str
     source_uri: str
     has_answer: bool
+    parent: str | None = None  # the stem of a sub-question: part of what it is matched on
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,11 +236,23 @@ class ClusterMerge:
 
 
 @dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """Two questions about the same concept that ask different things: linked, never merged."""
+
+    question_id: str
+    other_id: str
+    score: float  # the pair model's P(same) x 100; 100 for a curated link
+    rule: str  # "model:related:<why>" or "curation"
+
+
+@dataclass(frozen=True, slots=True)
 class DedupeResult:
     assignments: tuple[ClusterAssignment, ...]  # one per new question, then one per stored question moved
     matches: tuple[Match, ...] = ()  # accepted pairs and rejected near misses
     merges: tuple[ClusterMerge, ...] = ()
     canonical: dict[str, str] = field(default_factory=dict)  # cluster_id -> canonical question_id, for every touched cluster
+    related: tuple[RelatedLink, ...] = ()  # related pairs found or curated in this run
+    capped_blocks: int = 0  # candidate blocks that hit settings.max_block_size (their overflow was not indexed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,13 @@ class DedupeSettings(BaseModel):
     merge_linked: bool = True  # a new question matching two clusters whose canonicals also match merges them
     canonical_min_chars: int = 15  # canonical choice prefers questions between these lengths
     canonical_max_chars: int = 200
+    # the semantic tier (qbank/dedupe/semantic.py; its weights and thresholds are data/dedupe_model.json)
+    neighbours: int = 5  # nearest questions in embedding space offered as candidates, per question
+    min_cosine: float = 0.5  # embedding neighbours below this cosine are not scored
+    max_candidates: int = 6  # candidate clusters scored per question, closest in meaning first
+    member_checks: int = 8  # members of a candidate cluster a question is compared with when the leader is gray
+    max_block_size: int = 32  # leaders kept per lexical index key; more (templated questions) are not indexed
+    model_file: Path | None = None  # pair model weights; None = data/dedupe_model.json
 
 
 class TagSettings(BaseModel):

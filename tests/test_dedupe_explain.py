@@ -66,7 +66,7 @@ def test_explain_by_cluster_id_and_question_id(warehouse) -> None:
     assert f"cluster {cluster}" in out
     # The answered member is canonical; each member says why it joined.
     assert f"canonical: Explain overfiting.  [{q1.question_id}]" in out
-    assert "new_cluster" in out and "fuzzy:content_match (token_set_ratio" in out
+    assert "new_cluster" in out and "model:same (pair_model" in out
     assert "b.md: Explain overfiting." in out and "a.md: What is overfitting?" in out
     assert "merged in: c_gone" in out
     assert run(q1.question_id, "-w", str(path)).output == out
@@ -78,7 +78,7 @@ def test_explain_shows_near_misses_kept_apart(warehouse) -> None:
     nn = data["questions"][2]
     out = run(nn.question_id, "-w", str(path)).output
     assert "near misses (kept apart):" in out
-    assert "subset:+convolutional: What is a convolutional neural network?" in out
+    assert "model:different:subset:convolutional: What is a convolutional neural network?" in out
 
 
 def test_explain_unknown_id_and_missing_warehouse(warehouse, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from qbank.cli import app
 from qbank.errors import QbankError
-from qbank.export import FORMATS, ExportFilters, export_bank, shipped_schema
+from qbank.export import CSV_PIPE_JOINED, FORMATS, ExportFilters, export_bank, shipped_schema
 from tests import warehouse_records as w
 from warehouse.store import Warehouse
 
@@ -44,7 +44,7 @@ def from_csv(dataset: str, row: dict[str, str]) -> dict:
         spec = schema[name]
         types = spec.get("type", "string")
         types = [types] if isinstance(types, str) else types
-        if name == "topics":
+        if name in CSV_PIPE_JOINED:
             record[name] = text.split("|") if text else []
         elif "array" in types:
             record[name] = json.loads(text)

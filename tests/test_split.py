@@ -227,3 +227,20 @@ def test_boilerplate_repeated_title_and_prose_are_not_questions() -> None:
 )
 def test_question_shape(text: str, shaped: bool) -> None:
     assert is_question_shaped(text, load_cues(), SplitSettings()) is shaped
+
+
+def test_a_custom_cue_file_reaches_every_wording_rule(tmp_path) -> None:
+    # a team adds its own question label: the cleaned text, not only the walk, follows the file it names
+    import yaml
+    from qbank.clean import DEFAULT_CUES
+
+    raw = yaml.safe_load(DEFAULT_CUES.read_text(encoding="utf-8"))
+    raw["question_labels"] = [*raw["question_labels"], "frage"]
+    custom = tmp_path / "cues.yaml"
+    custom.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    doc = StructuredDoc("file:///doc", "0" * 64, "markdown", None,
+                        (Block("paragraph", "Frage 3: What is a B-tree?", "Frage 3: What is a B-tree?", order=0),))
+    default_items, _ = split(doc, SplitSettings())
+    custom_items, _ = split(doc, SplitSettings(cues_file=custom))
+    assert "What is a B-tree?" not in [i.question for i in default_items]  # "Frage 3:" is no label by default
+    assert [i.question for i in custom_items] == ["What is a B-tree?"]

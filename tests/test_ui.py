@@ -219,7 +219,8 @@ def test_a_related_decision_is_recorded_for_the_related_level(client: TestClient
     assert response.status_code == 200  # after the redirect to the queue
     assert yaml.safe_load((tmp_path / "data" / "curation.yaml").read_text(encoding="utf-8"))["related"] == [[a, b]]
     row = BeautifulSoup(response.text, "html.parser").select_one("tr.decision")
-    assert row.select_one("td").get_text() == "related" and row.select_one(".status").get_text() == "recorded"
+    # the warehouse has a `related` table (schema v5): the next ingest links the two clusters
+    assert row.select_one("td").get_text() == "related" and row.select_one(".status").get_text() == "pending"
 
 
 def test_other_hosts_are_refused(loaded: Path, tmp_path: Path) -> None:
@@ -235,10 +236,11 @@ def test_related_clusters_show_when_the_warehouse_has_them(loaded: Path, tmp_pat
     first, second = [r[0] for r in con.execute("SELECT cluster_id FROM bank ORDER BY cluster_id LIMIT 2").fetchall()]
     client = TestClient(create_app(settings_for(copy, tmp_path)), base_url="http://127.0.0.1")
     con.close()
-    assert "Related questions" not in client.get(f"/cluster/{first}").text  # no related table: no section
+    assert "Related questions" not in client.get(f"/cluster/{first}").text  # no related pair: no section
     con = duckdb.connect(str(copy))
-    con.execute("CREATE TABLE related (cluster_id VARCHAR, related_cluster_id VARCHAR, score DOUBLE)")
-    con.execute("INSERT INTO related VALUES (?, ?, 0.7)", [second, first])
+    a, b = (con.execute("SELECT min(question_id) FROM occurrences WHERE cluster_id = ?", [c]).fetchone()[0]
+            for c in (first, second))  # fmt: skip
+    con.execute("INSERT INTO related VALUES (?, ?, 70.0, 'curation', 'r_test')", [b, a])
     con.close()
     page = client.get(f"/cluster/{first}").text
     assert "Related questions" in page and f'/cluster/{second}"' in page

@@ -99,12 +99,12 @@ def test_version_2_question_ids_are_rewritten_everywhere(tmp_path: Path) -> None
     assert before["matches"] and before["tags"]
 
 
-def test_version_4_sources_are_marked_given_and_each_run_records_how_it_found_its_sources(wh: Warehouse) -> None:
+def test_version_5_sources_are_marked_given_and_each_run_records_how_it_found_its_sources(wh: Warehouse) -> None:
     con = duckdb.connect(str(wh.path))
     con.execute("DROP VIEW sources")
     con.execute("ALTER TABLE source_docs DROP COLUMN found_by")
     con.execute("ALTER TABLE source_docs DROP COLUMN found_from")
-    con.execute("UPDATE schema_info SET value = '4' WHERE key = 'schema_version'")
+    con.execute("UPDATE schema_info SET value = '5' WHERE key = 'schema_version'")
     con.close()
     migrated = Warehouse(wh.path)
     assert set(rows(migrated, "SELECT found_by, found_from FROM sources")) == {("given", None)}

@@ -109,6 +109,21 @@ CREATE TABLE IF NOT EXISTS matches (
     run_id      VARCHAR NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS related (           -- v5: same concept, another ask; linked, never merged
+    question_id VARCHAR NOT NULL,
+    other_id    VARCHAR NOT NULL,
+    score       DOUBLE NOT NULL,              -- the pair model's P(same) x 100; 100 for a curated link
+    rule        VARCHAR NOT NULL,             -- model:related:<why> | curation
+    run_id      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS embeddings (        -- v5: one vector per match key and embedding model
+    model      VARCHAR NOT NULL,              -- name and version, e.g. wordllama-0.4.0.post1-256d
+    key_sha256 VARCHAR NOT NULL,              -- sha256 (hex) of the match key embedded
+    vector     FLOAT[] NOT NULL,              -- unit length
+    PRIMARY KEY (model, key_sha256)
+);
+
 CREATE TABLE IF NOT EXISTS taxonomy (          -- v1 name: topics (now the view over it)
     topic       VARCHAR PRIMARY KEY,          -- taxonomy id, e.g. 'nlp'
     label       VARCHAR NOT NULL,
@@ -188,6 +203,19 @@ tags AS (
     SELECT m.cluster_id, list(DISTINCT qt.topic ORDER BY qt.topic) AS topics
     FROM question_topics qt JOIN members m ON m.question_id = qt.question_id
     GROUP BY m.cluster_id
+),
+-- clusters linked by a related pair of their members, both directions
+links AS (
+    SELECT cluster_id, list(DISTINCT other ORDER BY other) AS related
+    FROM (SELECT a.cluster_id, b.cluster_id AS other
+          FROM related r JOIN occurrences a ON a.question_id = r.question_id
+                         JOIN occurrences b ON b.question_id = r.other_id
+          UNION ALL
+          SELECT b.cluster_id, a.cluster_id
+          FROM related r JOIN occurrences a ON a.question_id = r.question_id
+                         JOIN occurrences b ON b.question_id = r.other_id)
+    WHERE cluster_id <> other
+    GROUP BY cluster_id
 )
 SELECT c.cluster_id,
        canon.question                                  AS question,
@@ -202,13 +230,15 @@ SELECT c.cluster_id,
        c.canonical_question_id,
        canon.source_uri                                AS canonical_source_uri,
        c.first_run_id,
-       c.last_run_id
+       c.last_run_id,
+       coalesce(r.related, []::VARCHAR[])              AS related
 FROM clusters c
 JOIN occurrences canon ON canon.question_id = c.canonical_question_id
 JOIN agg a ON a.cluster_id = c.cluster_id
 LEFT JOIN kinds k ON k.cluster_id = c.cluster_id
 LEFT JOIN levels l ON l.cluster_id = c.cluster_id
-LEFT JOIN tags t ON t.cluster_id = c.cluster_id;
+LEFT JOIN tags t ON t.cluster_id = c.cluster_id
+LEFT JOIN links r ON r.cluster_id = c.cluster_id;
 
 -- What the pipeline did not keep as-is, and why: one row per event.
 CREATE OR REPLACE VIEW audit AS
@@ -235,4 +265,4 @@ JOIN occurrences q ON q.question_id = m.question_id
 LEFT JOIN occurrences other ON other.question_id = m.other_id
 WHERE NOT m.accepted;
 
-INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '5');
+INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '6');

@@ -13,10 +13,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from qbank.checks import run_checks
@@ -28,6 +30,7 @@ from qbank.records import (
     ExistingMember,
     QAItem,
     KnownSource,
+    RelatedLink,
     Question,
     RunInfo,
     RunSummary,
@@ -84,7 +87,8 @@ MIGRATIONS: dict[int, tuple[str | Callable[[duckdb.DuckDBPyConnection], None], .
         "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS blocks_rejected INTEGER",
         "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS warning VARCHAR",
     ),
-    5: (  # how each source was found (qbank/discover.py); every source before was named by the user
+    5: (),  # tables `related` and `embeddings` are new: schema.sql creates them, the bank view gains `related`
+    6: (  # how each source was found (qbank/discover.py); every source before was named by the user
         "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS found_by VARCHAR",
         "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS found_from VARCHAR",
         "UPDATE source_docs SET found_by = 'given' WHERE found_by IS NULL",
@@ -295,7 +299,7 @@ class Warehouse:
         """Every loaded question with its cluster, for incremental dedupe."""
         with self.open(read_only=True) as con:
             rows = con.execute(
-                "SELECT question_id, cluster_id, match_key, question, source_uri, answer IS NOT NULL "
+                "SELECT question_id, cluster_id, match_key, question, source_uri, answer IS NOT NULL, parent "
                 "FROM occurrences ORDER BY first_run_id, question_id"  # oldest first: see qbank/dedupe/cluster.py
             ).fetchall()
         return [ExistingMember(*row) for row in rows]
@@ -327,6 +331,28 @@ class Warehouse:
             _insert(con, "question_topics", ("question_id", "topic", "score", "evidence"),
                     [(t.question_id, t.topic, t.score, t.evidence) for t in tags])  # fmt: skip
 
+    def stored_vectors(self, model: str, digests: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings of `model` for these key digests (qbank.dedupe.vectors.key_digest)."""
+        if not digests:
+            return {}
+        with self.open(read_only=True) as con:
+            with _rows(con, ("v",), [(d,) for d in digests]) as relation:
+                table = con.sql(
+                    f"SELECT key_sha256, vector FROM embeddings WHERE model = $model AND key_sha256 IN (SELECT v FROM {relation})",
+                    params={"model": model},
+                ).to_arrow_table()
+        if not table.num_rows:
+            return {}
+        vectors = table.column("vector").combine_chunks()
+        dim = len(vectors[0])
+        matrix = np.asarray(vectors.flatten().to_numpy(zero_copy_only=False), dtype=np.float32).reshape(-1, dim)
+        return dict(zip(table.column("key_sha256").to_pylist(), matrix, strict=True))
+
+    def related_pairs(self) -> list[tuple[str, str]]:
+        """Every stored related pair of question ids."""
+        with self.open(read_only=True) as con:
+            return con.execute("SELECT question_id, other_id FROM related ORDER BY 1, 2").fetchall()
+
     def query(self, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
         """Run SQL on a read-only connection: (column names, rows). DuckDB's error text becomes QueryError."""
         with self.open(read_only=True) as con:
@@ -348,6 +374,7 @@ class Warehouse:
         dedupe: DedupeResult,
         tags: Sequence[TopicTag],
         topics: Sequence[TopicRow],
+        embeddings: StoredVectors | None = None,
     ) -> RunSummary:
         """Load one run in ONE transaction; any error rolls back and leaves the warehouse as it was.
 
@@ -356,7 +383,49 @@ class Warehouse:
         before; unchanged sources only get `last_run_id` bumped.
         """
         with self.open() as con, _transaction(con):
+            if embeddings is not None:
+                _store_vectors(con, embeddings)
             return _Load(con, run).load(results, questions, dedupe, tags, topics)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVectors:
+    """Embeddings to keep: the model's name and version, and vectors by key digest."""
+
+    model: str
+    vectors: dict[str, np.ndarray]
+
+
+def _store_vectors(con: duckdb.DuckDBPyConnection, stored: StoredVectors) -> None:
+    if not stored.vectors:
+        return
+    digests = list(stored.vectors)
+    matrix = np.stack([stored.vectors[d] for d in digests]).astype(np.float32)
+    data = pa.table({
+        "model": [stored.model] * len(digests),
+        "key_sha256": digests,
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), matrix.shape[1]).cast(pa.list_(pa.float32())),
+    })  # fmt: skip
+    con.register("_qbank_vectors", data)
+    try:
+        con.execute("INSERT INTO embeddings SELECT model, key_sha256, vector FROM _qbank_vectors ON CONFLICT DO NOTHING")
+    finally:
+        con.unregister("_qbank_vectors")
+
+
+def _replace_related(
+    con: duckdb.DuckDBPyConnection, rescored: Sequence[str], links: Sequence[RelatedLink], run_id: str
+) -> None:
+    """Related links of the questions scored again are replaced; curated links are the curation file's now;
+    links to questions that left the warehouse go."""
+    _where_in(con, "DELETE FROM related WHERE question_id IN {values} AND rule <> 'curation'", rescored)
+    con.execute("DELETE FROM related WHERE rule = 'curation'")
+    _insert(con, "related", ("question_id", "other_id", "score", "rule", "run_id"),
+            sorted({(r.question_id, r.other_id, r.score, r.rule, run_id) for r in links}))  # fmt: skip
+    con.execute(
+        "DELETE FROM related WHERE question_id NOT IN (SELECT question_id FROM occurrences) "
+        "OR other_id NOT IN (SELECT question_id FROM occurrences)"
+    )
 
 
 class _Load:
@@ -397,6 +466,7 @@ class _Load:
             con, "matches", ("question_id", "other_id", "score", "scorer", "accepted", "rule", "run_id"),
             [(m.question_id, m.other_id, m.score, m.scorer, m.accepted, m.rule, run_id) for m in dedupe.matches],
         )  # fmt: skip
+        _replace_related(con, rescored, dedupe.related, run_id)
         self._replace_tags([q.question_id for q in questions], tags)
         if topics:  # the taxonomy is given whole: replace it
             con.execute("DELETE FROM taxonomy")

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from qbank.errors import QbankError, WarehouseBusy
+from warehouse import links
 from warehouse.store import busy_message
 
 if TYPE_CHECKING:
@@ -267,6 +268,8 @@ def related_clusters(con: duckdb.DuckDBPyConnection, cluster_id: str) -> list[di
         return []
     columns = [r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'related' ORDER BY column_index").fetchall()]
+    if {"question_id", "other_id"} <= set(columns):  # schema v5: pairs of questions (warehouse/links.py)
+        return [{"cluster_id": c, "question": q, "score": score} for c, q, score, _ in links.related_clusters(con, cluster_id)]
     ends = [c for c in columns if "cluster" in c]
     if len(ends) != 2:
         return []

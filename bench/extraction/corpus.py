@@ -64,25 +64,28 @@ def starts_alike(ours: str | None, truth: str | None) -> bool:
 
 
 @dataclass
-class DocScore:
-    name: str
-    matched: int = 0
+class Score:
+    """Counts for one document (or a sum of documents)."""
+
+    expected: int = 0
     predicted: int = 0
-    true: int = 0
-    answers_agree: int = 0
-    starts_ok: int = 0
-    starts_n: int = 0
-    missed: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
-    wrong_answer: list[str] = field(default_factory=list)
+    matched: int = 0
+    attached: int = 0  # matched questions whose answer presence agrees with the label
+
+    def __iadd__(self, other: Score) -> Score:
+        self.expected += other.expected
+        self.predicted += other.predicted
+        self.matched += other.matched
+        self.attached += other.attached
+        return self
 
     @property
     def precision(self) -> float:
-        return self.matched / self.predicted if self.predicted else 0.0
+        return self.matched / self.predicted if self.predicted else 1.0
 
     @property
     def recall(self) -> float:
-        return self.matched / self.true if self.true else 0.0
+        return self.matched / self.expected if self.expected else 1.0
 
     @property
     def f1(self) -> float:
@@ -90,8 +93,31 @@ class DocScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
+    def attachment(self) -> float:
+        return self.attached / self.matched if self.matched else 1.0
+
+
+@dataclass
+class DocScore(Score):
+    """A corpus document's score, with what was missed, extra or wrongly answered, and answer starts."""
+
+    name: str = ""
+    starts_ok: int = 0
+    starts_n: int = 0
+    missed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    wrong_answer: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: Score) -> DocScore:
+        super().__iadd__(other)
+        if isinstance(other, DocScore):
+            self.starts_ok += other.starts_ok
+            self.starts_n += other.starts_n
+        return self
+
+    @property
     def answers(self) -> float:
-        return self.answers_agree / self.matched if self.matched else 0.0
+        return self.attachment
 
     @property
     def starts(self) -> float:
@@ -102,12 +128,12 @@ def score_document(name: str, items: list, truth: dict) -> DocScore:
     """`items`: QAItems of one document (question, answer_text); `truth`: its parsed truth file."""
     tq = [q.get("question_nfkc") or q["question"] for q in truth["questions"]]
     m = align([i.question for i in items], tq)
-    s = DocScore(name, len(m), len(items), len(tq))
+    s = DocScore(expected=len(tq), predicted=len(items), matched=len(m), name=name)
     for i, j in m:
         want = truth["questions"][j]
         got = bool((items[i].answer_text or "").strip())
         if got == bool(want["has_answer"]):
-            s.answers_agree += 1
+            s.attached += 1
         else:
             s.wrong_answer.append(("missing: " if want["has_answer"] else "unexpected: ") + tq[j])
         if want["has_answer"] and want.get("answer_start"):

@@ -21,7 +21,6 @@ import argparse
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from qbank.errors import SourceError  # noqa: E402
 from qbank.records import QAItem, RawDocument  # noqa: E402
 from qbank.settings import SplitSettings  # noqa: E402
 from qbank.split import match_key, split  # noqa: E402
-from bench.extraction.corpus import DocScore, corpus_documents, score_document  # noqa: E402
+from bench.extraction.corpus import DocScore, Score, corpus_documents, score_document  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DOCS = HERE / "docs"
@@ -58,40 +57,6 @@ SEED_COUNTS: dict[str, tuple[int, int | None]] = {
     "002_309aacbde7e618be.txt": (24, None),
     "003_f822d67cf7e014c8.txt": (45, 45),
 }
-
-
-@dataclass
-class Score:
-    """Counts for one document (or a sum of documents)."""
-
-    expected: int = 0
-    predicted: int = 0
-    matched: int = 0
-    attached: int = 0  # matched questions whose answer presence agrees with the label
-
-    def __iadd__(self, other: Score) -> Score:
-        self.expected += other.expected
-        self.predicted += other.predicted
-        self.matched += other.matched
-        self.attached += other.attached
-        return self
-
-    @property
-    def precision(self) -> float:
-        return self.matched / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.matched / self.expected if self.expected else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    @property
-    def attachment(self) -> float:
-        return self.attached / self.matched if self.matched else 1.0
 
 
 def labelled_docs() -> list[tuple[Path, list[dict]]]:
@@ -221,24 +186,21 @@ def _score_corpus(args: argparse.Namespace, floors: dict, failures: list[str]) -
             items = []
         s = score_document(source.name, items, truth)
         scores.append(s)
-        print(f"{s.name[:44]:44} {f'{s.matched}/{s.predicted}/{s.true}':>16} {s.precision:6.3f} {s.recall:6.3f}"
+        print(f"{s.name[:44]:44} {f'{s.matched}/{s.predicted}/{s.expected}':>16} {s.precision:6.3f} {s.recall:6.3f}"
               f" {s.f1:6.3f} {s.answers:8.3f} {s.starts:7.3f}")
         if args.verbose:
             for label, rows in (("missed", s.missed), ("extra", s.extra), ("answer", s.wrong_answer)):
                 for q in rows:
                     print(f"    {label:7} {q[:150]}")
-    total = DocScore("TOTAL")
+    total = DocScore(name="TOTAL")
     for s in scores:
-        for attr in ("matched", "predicted", "true", "answers_agree", "starts_ok", "starts_n"):
-            setattr(total, attr, getattr(total, attr) + getattr(s, attr))
+        total += s
     mean_f1 = sum(s.f1 for s in scores) / len(scores) if scores else 0.0
-    print(f"{'TOTAL (corpus)':44} {f'{total.matched}/{total.predicted}/{total.true}':>16} {total.precision:6.3f}"
+    print(f"{'TOTAL (corpus)':44} {f'{total.matched}/{total.predicted}/{total.expected}':>16} {total.precision:6.3f}"
           f" {total.recall:6.3f} {total.f1:6.3f} {total.answers:8.3f} {total.starts:7.3f}")
     print(f"per-document mean F1 {mean_f1:.3f} over {len(scores)} documents")
     if not args.only:
-        summary = Score(expected=total.true, predicted=total.predicted, matched=total.matched,
-                        attached=total.answers_agree)
-        _check("corpus", summary, floors, failures)
+        _check("corpus", total, floors, failures)
         floor = floors.get("corpus", {}).get("mean_f1")
         if floor is not None and mean_f1 < floor:
             failures.append(f"corpus mean_f1 {mean_f1:.3f} < {floor}")

@@ -15,7 +15,8 @@ app = typer.Typer(
         "  qbank export --out exports/          write the bank as JSON, JSONL, CSV, Parquet + JSON Schema\n"
         "  qbank stats                          what is in the warehouse\n"
         "  qbank explain CLUSTER_ID             why questions were merged\n"
-        "  qbank ui                             browse and curate the bank in a web browser\n\n"
+        "  qbank ui                             browse and curate the bank in a web browser\n"
+        "  qbank review                         decide the pairs the deduper could not\n\n"
         "Every command takes --warehouse PATH (or QBANK_WAREHOUSE); default warehouse/qbank.duckdb.\n"
         "Run 'qbank COMMAND --help' for each command's options and examples."
     ),

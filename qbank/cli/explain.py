@@ -1,4 +1,4 @@
-"""`qbank explain ID`: why the questions of a cluster were merged, and what nearly joined it."""
+"""`qbank explain ID`: why the questions of a cluster were merged, what it is related to, and what nearly joined it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.errors import QbankError
+from warehouse.links import related_clusters
 
 
 class UnknownId(QbankError):
@@ -38,6 +39,14 @@ class NearMiss:
 
 
 @dataclass(frozen=True, slots=True)
+class RelatedRow:
+    cluster_id: str
+    question: str | None  # the related cluster's canonical question
+    score: float
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     cluster_id: str
     canonical_id: str | None
@@ -46,6 +55,7 @@ class Explanation:
     near_misses: tuple[NearMiss, ...]
     absorbed: tuple[str, ...]  # clusters merged into this one
     merged_into: str | None = None  # set when the id asked for was absorbed
+    related: tuple[RelatedRow, ...] = ()  # linked clusters: same concept, another ask
 
 
 def resolve_cluster(con: duckdb.DuckDBPyConnection, ref: str) -> tuple[str, str | None]:
@@ -104,7 +114,9 @@ def explain(con: duckdb.DuckDBPyConnection, ref: str) -> Explanation:
         cluster_id=cluster_id, canonical_id=canon[0], canonical=canon[1],
         members=tuple(MemberRow(*r) for r in members), near_misses=tuple(NearMiss(*r) for r in near),
         absorbed=tuple(absorbed), merged_into=cluster_id if absorbed_ref else None,
+        related=tuple(RelatedRow(*r) for r in related_clusters(con, cluster_id)),
     )
+
 
 
 def render(ex: Explanation) -> str:
@@ -116,12 +128,16 @@ def render(ex: Explanation) -> str:
     lines.append(f"members ({len(ex.members)}):")
     for m in ex.members:
         why = m.reason or "?"
-        if m.rule and m.score is not None and why.startswith("fuzzy"):
+        if m.rule and m.score is not None and why.startswith(("fuzzy", "model")):
             why += f" ({m.scorer} {m.score:.1f})"
         lines.append(f"  {m.question_id}  {why}")
         lines.append(f"      {m.source_uri}: {m.question}")
     if ex.absorbed:
         lines.append("merged in: " + ", ".join(ex.absorbed))
+    if ex.related:
+        lines.append("related (same concept, another question; linked, not merged):")
+        for r in ex.related:
+            lines.append(f"  {r.cluster_id}  {r.score:5.1f} {r.rule}: {r.question or '?'}")
     if ex.near_misses:
         lines.append("near misses (kept apart):")
         for n in ex.near_misses:
@@ -134,7 +150,7 @@ def explain_command(
     ref: str = typer.Argument(..., metavar="ID", help="A cluster id (c_…) or a question id (q_…)."),
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Show a cluster's canonical question, each member with why it joined, and near misses kept apart.
+    """Show a cluster's canonical question, each member with why it joined, related clusters, and near misses.
 
     Example: qbank explain c_1a2b3c4d5e6f7a8b
     """

@@ -8,20 +8,29 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
   order of precedence:
   1. joins the cluster of a `must_link` partner already placed (reason "must_link");
   2. joins the cluster of a question with the same match key (reason "exact_key");
-  3. joins the best cluster whose *leader* it matches (reason "fuzzy:<rule>"); or
+  3. joins the best cluster whose *leader* the pair model (semantic.py) calls the same question (reason
+     "model:same"), or, when the leader is in the model's gray zone (P >= review), one of whose first
+     `member_checks` members it is the same as (reason "model:same_member"); or
   4. founds a new cluster `c_` + sha256(question_id)[:16] and becomes its leader (reason "new_cluster";
      salted if a stored cluster already has that id).
   A cluster holding a `cannot_link` partner is never joined. An existing cluster that holds a
   `cannot_link` pair keeps its founder and older members; the other member of the pair is placed again
   like a new question and returned in `assignments`, so the loader moves it.
-- No chaining: a question is compared with each candidate cluster's leader only (an existing cluster's
-  canonical at the start of the run, or a new cluster's founder), never with an arbitrary member.
-- Candidates come from an inverted index over leaders keyed by their set of content words and each
-  subset less one word (see `_Bank.block_keys`): a duplicate can differ by one trailing word or a typo,
-  so it shares a key, and each key holds only near-identical questions; and by the set with two adjacent
-  words joined (`_Bank.closed_keys`: "trade off" / "tradeoff"). Cost grows with the number of questions
-  times their words, not with pairs.
-- Merges: when a new question matches two clusters whose leaders also match each other (and
+- No chaining: a question joins a cluster only when the model calls it the same as the cluster's leader
+  (an existing cluster's canonical at the start of the run, or a new cluster's founder), or the same as
+  a member while at least gray with the leader: a cluster never drifts from what its leader asks.
+- Candidates: (a) an inverted index over leaders keyed by their set of content words and each subset less
+  one word (see `_Bank.block_keys`): a duplicate can differ by one trailing word or a typo, so it shares a
+  key; and by the set with two adjacent words joined (`_Bank.closed_keys`: "trade off" / "tradeoff");
+  a key holds at most `max_block_size` leaders (templated questions that differ in one token would
+  otherwise make one block of all of them), the overflow is counted in `DedupeResult.capped_blocks`;
+  (b) the clusters of the `neighbours` nearest questions in embedding space (neighbours.py, exact search
+  within bounded blocks) with cosine >= `min_cosine`. Cost grows with the number of questions, not pairs.
+- Related: a candidate leader the model calls `related` (same concept, another ask) is recorded as a
+  RelatedLink, never merged; curation `related` pairs are recorded too.
+- Merges: when a new question matches two clusters whose leaders are at least gray (P >= review) with
+  each other and every member of the younger (at most `member_checks`) is at least gray with the older's
+  leader (and
   `merge_linked`), or a `must_link` pair sits in two clusters, the younger cluster is absorbed into the
   older and a ClusterMerge is recorded. Existing clusters are older than new ones, and among existing
   clusters the one whose first member comes first in `existing` is older (pass them oldest first).
@@ -41,15 +50,33 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
+import numpy as np
 
 from qbank.dedupe.curation import Curation
-from qbank.dedupe.verify import SCORER, Profile, compare, profile, same_word
+from qbank.dedupe.neighbours import neighbours
+from qbank.dedupe.semantic import PairEvidence, PairModel, Side, aspects, evidence, load_model, side
+from qbank.dedupe.vectors import KeyVectors, key_vectors
+from qbank.dedupe.verify import Profile, profile, same_word
 from qbank.normalize import FILLER_PATH, match_keys, wording
-from qbank.records import ClusterAssignment, ClusterMerge, DedupeResult, ExistingMember, Match, Question
+from qbank.records import (
+    ClusterAssignment, ClusterMerge, DedupeResult, ExistingMember, Match, Question, RelatedLink,
+)  # fmt: skip
 from qbank.settings import DedupeSettings
 
-_SCORE = getattr(fuzz, SCORER)
+SCORER = "pair_model"
+
+
+@dataclass(frozen=True, slots=True)
+class _Q:
+    """What the pair model needs of a question."""
+
+    question_id: str
+    side: Side
+    row: int  # its key's row in the KeyVectors matrix
+
+    @property
+    def prof(self) -> Profile:
+        return self.side.prof
 
 
 @dataclass(slots=True)
@@ -65,7 +92,7 @@ class _Cluster:
     cluster_id: str
     rank: int  # lower is older
     leader_id: str
-    leader: Profile
+    leader: _Q
     members: list[_Member] = field(default_factory=list)
     parent: _Cluster | None = None  # set when absorbed by a merge
 
@@ -107,8 +134,10 @@ def canonical_sort_key(member: _Member, preferred: set[str], settings: DedupeSet
 class _Bank:
     """Clusters, their leader index and the records of one dedupe run."""
 
-    def __init__(self, settings: DedupeSettings) -> None:
+    def __init__(self, settings: DedupeSettings, model: PairModel, vectors: KeyVectors) -> None:
         self.settings = settings
+        self.model = model
+        self.vectors = vectors
         self.clusters: list[_Cluster] = []
         self.full: dict[str, list[_Cluster]] = {}  # set of content words -> leaders
         self.partial: dict[str, list[tuple[_Cluster, str]]] = {}  # set less one word -> (leader, word)
@@ -116,9 +145,14 @@ class _Bank:
         self.closed: dict[str, list[_Cluster]] = {}  # the set with two adjacent words joined -> leaders
         self.by_key: dict[str, _Cluster] = {}
         self.where: dict[str, _Cluster] = {}  # question id -> cluster it was placed in
+        self.info: dict[str, _Q] = {}  # question id -> what the model needs of it
+        self.near: dict[int, list[int]] = {}  # key row -> rows of its nearest keys (cosine >= min_cosine)
+        self.key_of_row: list[str] = list(vectors.rows)
         self.matches: list[Match] = []
+        self.related: dict[tuple[str, str], RelatedLink] = {}
         self.merges: list[ClusterMerge] = []
         self.ids: set[str] = set()  # every cluster id founded, absorbed ones included
+        self.capped = 0
 
     @staticmethod
     def block_keys(prof: Profile) -> tuple[str, list[tuple[str, str]]]:
@@ -157,17 +191,26 @@ class _Bank:
             cluster_id = cluster_id_for(f"{question_id}#{n}")
         return cluster_id
 
-    def found(self, cluster_id: str, leader_id: str, leader: Profile) -> _Cluster:
-        cluster = _Cluster(cluster_id, len(self.clusters), leader_id, leader)
+    def _post(self, table: dict, key: str, entry: object) -> None:
+        """Add a leader to an index key, unless the key already holds max_block_size of them."""
+        posting = table.setdefault(key, [])
+        if len(posting) < self.settings.max_block_size:
+            posting.append(entry)
+        elif len(posting) == self.settings.max_block_size:
+            posting.append(None)  # marks the key full: counted once
+            self.capped += 1
+
+    def found(self, cluster_id: str, leader: _Q) -> _Cluster:
+        cluster = _Cluster(cluster_id, len(self.clusters), leader.question_id, leader)
         self.clusters.append(cluster)
         self.ids.add(cluster_id)
-        full, partial = self.block_keys(leader)
-        self.full.setdefault(full, []).append(cluster)
-        for key in self.closed_keys(leader):
-            self.closed.setdefault(key, []).append(cluster)
+        full, partial = self.block_keys(leader.prof)
+        self._post(self.full, full, cluster)
+        for key in self.closed_keys(leader.prof):
+            self._post(self.closed, key, cluster)
         for key, left_out in partial:
-            self.partial.setdefault(key, []).append((cluster, left_out))
-            self.twins.setdefault(self.twin_key(key, left_out), []).append((cluster, left_out))
+            self._post(self.partial, key, (cluster, left_out))
+            self._post(self.twins, self.twin_key(key, left_out), (cluster, left_out))
         return cluster
 
     def add(self, cluster: _Cluster, member: _Member) -> None:
@@ -175,26 +218,42 @@ class _Bank:
         self.where[member.question_id] = cluster
         self.by_key.setdefault(member.key, cluster)
 
-    def candidates(self, prof: Profile) -> list[_Cluster]:
-        """Surviving clusters whose leader can pass verify.compare with this profile (see block_keys)."""
-        full, partial = self.block_keys(prof)
+    def candidates(self, q: _Q) -> list[_Cluster]:
+        """Surviving clusters to score: lexical index (see block_keys) and embedding neighbours."""
+        full, partial = self.block_keys(q.prof)
         found = list(self.full.get(full, ()))  # same words
+        shortest = self.settings.min_typo_word_len
         for key, left_out in partial:
             found += self.full.get(key, ())  # this question has one word more
-            for cluster, other_left_out in self.twins.get(self.twin_key(key, left_out), ()):
+            if len(left_out) < shortest:
+                continue  # a short word is never a typo of another (same_word)
+            twins = self.twins.get(self.twin_key(key, left_out), ())
+            if twins and twins[-1] is None:
+                continue  # a full key holds templated questions, not typos: embedding neighbours cover it
+            for cluster, other_left_out in twins:
                 # Both less one word: the two left-out words may be one word misspelt.
                 if same_word(left_out, other_left_out, self.settings):
                     found.append(cluster)
-        found += (cluster for cluster, _ in self.partial.get(full, ()))  # the leader has one word more
+        found += (entry[0] for entry in self.partial.get(full, ()) if entry is not None)  # the leader has a word more
         found += self.closed.get(full, ())  # the leader writes two of these words as one
-        for key in self.closed_keys(prof):
+        for key in self.closed_keys(q.prof):
             found += self.full.get(key, ())  # this question writes two of the leader's words as one
+        for row in self.near.get(q.row, ()):
+            found.append(self.by_key.get(self.key_of_row[row]))  # a placed question near in meaning
         unique: dict[int, _Cluster] = {}
         for cluster in found:
-            # Only a cluster's own leader is compared: an absorbed leader is not its survivor's.
-            if cluster.parent is None:
-                unique.setdefault(id(cluster), cluster)
+            if cluster is not None:
+                root = cluster.root()  # an absorbed cluster is scored through its survivor's leader
+                unique.setdefault(id(root), root)
         return list(unique.values())
+
+    def score(self, a: _Q, b: _Q, cosine: float | None = None) -> tuple[float, str, PairEvidence]:
+        """The model's P(same) of a pair, its level (same / related / different) and its evidence."""
+        if cosine is None:
+            cosine = float(self.vectors.matrix[a.row] @ self.vectors.matrix[b.row])
+        ev = evidence(a.side, b.side, cosine, self.settings)
+        p = self.model.probability(ev)
+        return p, self.model.level(ev, p), ev
 
     def merge(self, a: _Cluster, b: _Cluster, reason: str) -> _Cluster:
         """Absorb the younger of two surviving clusters into the older; return the survivor."""
@@ -213,7 +272,8 @@ class _Links:
 
     def __init__(self, curation: Curation | None, ids_by_key: dict[str, list[str]], ids: set[str]) -> None:
         curation = curation or Curation()
-        refs = [r for pair in curation.must_link + curation.cannot_link for r in pair] + list(curation.canonical)
+        pairs = curation.must_link + curation.cannot_link + curation.related
+        refs = [r for pair in pairs for r in pair] + list(curation.canonical)
         texts = sorted({r for r in refs if r not in ids})
         keyed = dict(zip(texts, match_keys(texts), strict=True))
 
@@ -230,6 +290,8 @@ class _Links:
                             table.setdefault(x, set()).add(y)
                             table.setdefault(y, set()).add(x)
         self.canonical = {qid for ref in curation.canonical for qid in resolve(ref)}
+        self.related = sorted({tuple(sorted((x, y))) for a, b in curation.related
+                               for x in resolve(a) for y in resolve(b) if x != y})  # fmt: skip
 
     def forbids(self, question_id: str, cluster: _Cluster) -> bool:
         """True when the cluster holds a cannot_link partner of the question."""
@@ -241,36 +303,65 @@ class _Links:
         return any(self.forbids(m.question_id, b) for m in a.root().members)
 
 
-def _place_fuzzy(bank: _Bank, links: _Links, qid: str, prof: Profile) -> tuple[_Cluster | None, str]:
-    """Compare with candidate leaders, record matches and near misses, return the best accepted cluster."""
-    settings = bank.settings
-    candidates = bank.candidates(prof)
+def _place(bank: _Bank, links: _Links, q: _Q) -> tuple[_Cluster | None, str]:
+    """Score candidate clusters, record matches, near misses and related links; return the best accepted one."""
+    model, settings, qid = bank.model, bank.settings, q.question_id
+    accepted: list[tuple[float, _Cluster, str]] = []
+    candidates = bank.candidates(q)
     if not candidates:
         return None, ""
-    hits = process.extract(
-        prof.text, [c.leader.text for c in candidates], scorer=_SCORE,
-        score_cutoff=settings.near_miss, limit=None,
-    )
-    accepted: list[tuple[float, _Cluster, str]] = []
-    for _, score, idx in hits:
-        cluster = candidates[idx]
-        verdict = compare(prof, cluster.leader, settings, score)
-        rule = verdict.rule
-        if verdict.accepted and links.forbids(qid, cluster):
-            rule = "cannot_link"
-        ok = verdict.accepted and rule != "cannot_link"
-        bank.matches.append(Match(qid, cluster.leader_id, round(verdict.score, 2), SCORER, ok, rule))
+    # The closest in meaning first, at most max_candidates of them: the cost per question is bounded.
+    matrix = bank.vectors.matrix
+    cosines = matrix[[c.leader.row for c in candidates]] @ matrix[q.row]
+    order = np.argsort(-cosines, kind="stable")[: settings.max_candidates]
+    for index in order.tolist():
+        cluster = candidates[index]
+        p, level, ev = bank.score(q, cluster.leader, float(cosines[index]))
+        via, rule = "", ""
+        if level != "same" and p >= model.review:
+            # Gray with the leader: the same as one of its first members is enough (no chaining: the
+            # leader bounds what the cluster asks).
+            for member in cluster.members[: settings.member_checks]:
+                if member.question_id != cluster.leader_id and member.question_id in bank.info:
+                    mp, mlevel, _ = bank.score(q, bank.info[member.question_id])
+                    if mlevel == "same":
+                        via, level, rule, p = member.question_id, "same", "model:same_member", max(p, mp)
+                        break
+        ok = level == "same"
+        if not ok and p < model.review and level != "related":
+            continue  # not worth a record
+        rule = rule or model.rule(ev, p)
+        if ok and links.forbids(qid, cluster):
+            ok, rule = False, "cannot_link"
+        if ok or p >= model.review or level == "related":
+            bank.matches.append(Match(qid, via or cluster.leader_id, round(100 * p, 2), SCORER, ok, rule))
+        if level == "related":
+            pair = (qid, cluster.leader_id)
+            bank.related[pair] = RelatedLink(qid, cluster.leader_id, round(100 * p, 2), rule)
         if ok:
-            accepted.append((verdict.score, cluster, rule))
+            accepted.append((p, cluster, rule))
     if not accepted:
         return None, ""
     accepted.sort(key=lambda hit: (-hit[0], hit[1].rank))
     best = accepted[0][1]
     for _, other, _ in accepted[1:]:
-        if settings.merge_linked and not links.clash(best, other):
-            if compare(best.root().leader, other.root().leader, settings).accepted:
-                best = bank.merge(best, other, f"linked_by:{qid}")
-    return best.root(), f"fuzzy:{accepted[0][2]}"
+        if settings.merge_linked and not links.clash(best, other) and _mergeable(bank, best.root(), other.root()):
+            best = bank.merge(best, other, f"linked_by:{qid}")
+    return best.root(), accepted[0][2]
+
+
+def _mergeable(bank: _Bank, a: _Cluster, b: _Cluster) -> bool:
+    """Two clusters a new question is the same as may become one when their leaders are at least gray with
+    each other and every member of the younger is at least gray with the older's leader (the survivor's):
+    what the merged cluster asks does not drift (no chaining)."""
+    if a is b:
+        return False
+    older, younger = (a, b) if a.rank < b.rank else (b, a)
+    model, limit = bank.model, bank.settings.member_checks
+    if len(younger.members) > limit or bank.score(older.leader, younger.leader)[0] < model.review:
+        return False
+    return all(bank.score(older.leader, bank.info[m.question_id])[0] >= model.review
+               for m in younger.members if m.question_id in bank.info)  # fmt: skip
 
 
 def _member(m: ExistingMember) -> _Member:
@@ -295,44 +386,57 @@ def dedupe(
     existing: Sequence[ExistingMember],
     settings: DedupeSettings,
     curation: Curation | None = None,
+    *,
+    model: PairModel | None = None,
+    vectors: KeyVectors | None = None,
 ) -> DedupeResult:
-    """Assign every new question to an existing or new cluster (see module docstring for the rules)."""
-    weak = weak_lemmas()
-    new_profiles = {q.question_id: profile(q.match_key, weak) for q in new}
-    old_profiles = {m.question_id: profile(m.match_key, weak) for m in existing}
-    bank = _Bank(settings)
+    """Assign every new question to an existing or new cluster (see module docstring for the rules).
+
+    `model` defaults to data/dedupe_model.json (or settings.model_file); `vectors` must hold every match
+    key of `new` and `existing` (qbank.dedupe.vectors.key_vectors, which the pipeline feeds with the
+    warehouse's stored embeddings); without it every key is embedded here.
+    """
+    weak, cues = weak_lemmas(), aspects()
+    model = model or (load_model(settings.model_file) if settings.model_file else load_model())
+    if vectors is None:
+        vectors = key_vectors([m.match_key for m in existing] + [q.match_key for q in new])
+    bank = _Bank(settings, model, vectors)
+    for qid, key, text in chain(((m.question_id, m.match_key, m.question) for m in existing),
+                                ((q.question_id, q.match_key, q.item.question) for q in new)):  # fmt: skip
+        bank.info[qid] = _Q(qid, side(profile(key, weak), text, cues), vectors.rows[key])
+    _nearest(bank, [vectors.rows[q.match_key] for q in new])
 
     ids_by_key: dict[str, list[str]] = {}
     for qid, key in chain(((m.question_id, m.match_key) for m in existing), ((q.question_id, q.match_key) for q in new)):
         ids_by_key.setdefault(key, []).append(qid)
-    links = _Links(curation, ids_by_key, set(new_profiles) | set(old_profiles))
+    links = _Links(curation, ids_by_key, set(bank.info))
 
     # Existing clusters keep their ids and members; their leader is their canonical. A member with a
     # cannot_link partner in its cluster (a reviewer's fix of a wrong merge) leaves it and is placed again.
     grouped: dict[str, list[ExistingMember]] = {}
     for m in existing:
         grouped.setdefault(m.cluster_id, []).append(m)
-    evicted: list[tuple[_Member, Profile]] = []
+    evicted: list[_Member] = []
     split_from: set[str] = set()
     for cluster_id, group in grouped.items():
         kept = _without_cannot_links(cluster_id, group, links)
-        evicted += [(_member(m), old_profiles[m.question_id]) for m in group if m not in kept]
+        evicted += [_member(m) for m in group if m not in kept]
         if len(kept) < len(group):
             split_from.add(cluster_id)
         members = [_member(m) for m in kept]
         lead = min(members, key=lambda m: canonical_sort_key(m, links.canonical, settings))
-        cluster = bank.found(cluster_id, lead.question_id, old_profiles[lead.question_id])
+        cluster = bank.found(cluster_id, bank.info[lead.question_id])
         for member in members:
             bank.add(cluster, member)
 
     # Most common form first (see module docstring); assignments are still returned in input order.
-    form_count = Counter(p.text for p in chain(new_profiles.values(), old_profiles.values()))
-    ordered = sorted(new, key=lambda q: (-form_count[new_profiles[q.question_id].text], q.item.source_uri,
+    form_count = Counter(bank.info[qid].prof.text for qid in bank.info)
+    ordered = sorted(new, key=lambda q: (-form_count[bank.info[q.question_id].prof.text], q.item.source_uri,
                                          q.item.position, q.question_id))  # fmt: skip
-    placing = [(_Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key),
-                new_profiles[q.question_id]) for q in ordered]  # fmt: skip
+    placing = [_Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key)
+               for q in ordered]  # fmt: skip
     reasons: dict[str, str] = {}
-    for member, prof in [*evicted, *placing]:
+    for member in [*evicted, *placing]:
         qid = member.question_id
         target, reason = None, ""
         partners = [bank.where[p] for p in sorted(links.must.get(qid, ())) if p in bank.where]
@@ -343,9 +447,9 @@ def dedupe(
             target, reason = same.root(), "exact_key"
             bank.matches.append(Match(qid, target.leader_id, 100.0, "exact", True, "exact_key"))
         else:
-            target, reason = _place_fuzzy(bank, links, qid, prof)
+            target, reason = _place(bank, links, bank.info[qid])
         if target is None:
-            target, reason = bank.found(bank.fresh_id(qid), qid, prof), "new_cluster"
+            target, reason = bank.found(bank.fresh_id(qid), bank.info[qid]), "new_cluster"
         bank.add(target, member)
         reasons[qid] = reason
 
@@ -356,11 +460,13 @@ def dedupe(
                 a, b = bank.where[qid].root(), bank.where[other].root()
                 if a is not b and not links.clash(a, b):
                     bank.merge(a, b, "must_link")
+    for a, b in links.related:  # curated related pairs: recorded every run
+        bank.related[(a, b)] = RelatedLink(a, b, 100.0, "curation")
 
     # Touched: where new and moved questions went, merge survivors, clusters a member left, and clusters
     # holding a curated canonical (a reviewer may name one for a cluster this run does not otherwise touch).
     by_id = {c.cluster_id: c for c in bank.clusters}
-    placed = [bank.where[m.question_id] for m, _ in evicted] + [bank.where[q.question_id] for q in new]
+    placed = [bank.where[m.question_id] for m in evicted] + [bank.where[q.question_id] for q in new]
     placed += [by_id[merge.into_id] for merge in bank.merges] + [by_id[cid] for cid in split_from]
     placed += [bank.where[qid] for qid in links.canonical if qid in bank.where]
     touched = {id(c.root()): c.root() for c in placed}
@@ -370,7 +476,23 @@ def dedupe(
     }
     assignments = tuple(
         ClusterAssignment(qid, bank.where[qid].root().cluster_id, reasons[qid])
-        for qid in [*(q.question_id for q in new), *(m.question_id for m, _ in evicted)]
+        for qid in [*(q.question_id for q in new), *(m.question_id for m in evicted)]
     )
-    return DedupeResult(assignments=assignments, matches=tuple(bank.matches), merges=tuple(bank.merges), canonical=canonical)
+    # A related link inside one cluster says nothing: keep those between clusters.
+    related = tuple(link for link in bank.related.values()
+                    if bank.where.get(link.question_id) is None or bank.where.get(link.other_id) is None
+                    or bank.where[link.question_id].root() is not bank.where[link.other_id].root())  # fmt: skip
+    return DedupeResult(assignments=assignments, matches=tuple(bank.matches), merges=tuple(bank.merges),
+                        canonical=canonical, related=related, capped_blocks=bank.capped)  # fmt: skip
 
+
+def _nearest(bank: _Bank, query_rows: Sequence[int]) -> None:
+    """Fill bank.near: for each distinct key of a new question, its nearest keys with cosine >= min_cosine."""
+    settings = bank.settings
+    rows = np.unique(np.asarray(query_rows, dtype=np.int64))
+    if not len(rows) or settings.neighbours <= 0:
+        return
+    ids, sims = neighbours(bank.vectors.matrix, rows, k=settings.neighbours)
+    keep = sims >= settings.min_cosine
+    for row, near, ok in zip(rows.tolist(), ids, keep, strict=True):
+        bank.near[row] = near[ok].tolist()

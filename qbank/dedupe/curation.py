@@ -16,7 +16,7 @@ class CurationError(QbankError):
 
 @dataclass(frozen=True, slots=True)
 class Curation:
-    """Pairs that must or must not share a cluster, and questions preferred as canonical.
+    """Pairs that must or must not share a cluster, related pairs, and questions preferred as canonical.
 
     Each reference is a question id (`q_...`) or a question's text; text matches every question with
     the same match key, so punctuation, case and filler do not matter.
@@ -25,6 +25,7 @@ class Curation:
     must_link: tuple[tuple[str, str], ...] = ()
     cannot_link: tuple[tuple[str, str], ...] = ()
     canonical: tuple[str, ...] = ()
+    related: tuple[tuple[str, str], ...] = ()  # same concept, another ask: linked, never merged
 
 
 def _pairs(raw: object, name: str, path: Path) -> tuple[tuple[str, str], ...]:
@@ -44,7 +45,7 @@ def load_curation(path: Path) -> Curation:
     except yaml.YAMLError as exc:
         raise CurationError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(data, dict):
-        raise CurationError(f"{path}: expected a mapping with must_link, cannot_link, canonical")
+        raise CurationError(f"{path}: expected a mapping with must_link, cannot_link, related, canonical")
     canonical = data.get("canonical") or []
     if not isinstance(canonical, list):
         raise CurationError(f"{path}: 'canonical' must be a list of questions")
@@ -52,4 +53,40 @@ def load_curation(path: Path) -> Curation:
         must_link=_pairs(data.get("must_link"), "must_link", path),
         cannot_link=_pairs(data.get("cannot_link"), "cannot_link", path),
         canonical=tuple(str(c) for c in canonical),
+        related=_pairs(data.get("related"), "related", path),
     )
+
+
+DECISIONS = {"same": "must_link", "related": "related", "different": "cannot_link"}
+
+
+def add_decision(path: Path, decision: str, a: str, b: str, note: str = "") -> None:
+    """Append a reviewer's decision on a pair to a curation file (`same` -> must_link, `related` -> related,
+    `different` -> cannot_link), keeping the file's comments and entries; `note` becomes an end-of-line
+    comment (the two questions' text, so the file stays readable with ids in it)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    section = DECISIONS[decision]
+    yaml = YAML()  # round-trip: comments and order are kept
+    yaml.width = 4096
+    data = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, dict):
+        raise CurationError(f"{path}: expected a mapping with must_link, cannot_link, related, canonical")
+    entries = data.get(section)
+    if not isinstance(entries, list):
+        entries = data[section] = CommentedSeq()
+    if entries.fa.flow_style():  # `must_link: []` as shipped: write one pair a line instead
+        entries.fa.set_block_style()
+    pair = CommentedSeq([a, b])
+    pair.fa.set_flow_style()
+    entries.append(pair)
+    if note:
+        entries.yaml_add_eol_comment(" ".join(note.split()), len(entries) - 1)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        yaml.dump(data, f)
+    load_curation(tmp)  # never leave a file the next run cannot read
+    tmp.replace(path)

@@ -82,7 +82,7 @@ def _fold_repeats(doc: StructuredDoc, walk: Walk, layout: Layout) -> tuple[list[
     by_key: dict[str, int] = {}
     plain_keys = {match_key(q.question) for q in walk.kept if not q.block.link}
     rejected = walk.rejected
-    answers = [render_answer(item) for item in walk.kept]
+    answers = [render_answer(item, walk.cues) for item in walk.kept]
     for n, item in enumerate(walk.kept):
         for earlier in range(max(0, n - item.shared), n if answers[n][0] else 0):
             if answers[earlier][0] is None:  # one answer after a list of questions answers each of them
@@ -136,13 +136,13 @@ def _merge_structured(doc: StructuredDoc, items: list[QAItem], cues: Cues) -> li
     their own when the page does not show it (questions about the interview itself are left out)."""
     by_key = {match_key(i.question): n for n, i in enumerate(items)}
     for qa in doc.structured_qa:
-        question = clean_question(qa.question)
+        question = clean_question(qa.question, cues)
         key = match_key(question)
         if qa.text and key not in by_key:
             # a QAPage names its question ("1. Two Sum") and gives its body: the visible statement opens it
             body = match_key(qa.text)
             key = next((k for k in by_key if len(k) >= 40 and body.startswith(k[:200])), key)
-        answer = qa.answer_markdown if qa.answer_markdown and not is_placeholder_answer(qa.answer_markdown) else None
+        answer = qa.answer_markdown if qa.answer_markdown and not is_placeholder_answer(qa.answer_markdown, cues) else None
         if key in by_key:
             first = items[by_key[key]]
             if first.answer_markdown is None and answer:
@@ -156,7 +156,7 @@ def _merge_structured(doc: StructuredDoc, items: list[QAItem], cues: Cues) -> li
     return items
 
 
-def render_answer(item: Open) -> tuple[str | None, str | None]:
+def render_answer(item: Open, cues: Cues) -> tuple[str | None, str | None]:
     """The answer as (markdown, plain text); (None, None) when there is none or it is a placeholder."""
     md_parts: list[str] = []
     text_parts: list[str] = []
@@ -181,7 +181,7 @@ def render_answer(item: Open) -> tuple[str | None, str | None]:
         md_parts.insert(1, "\n\n")
         text_parts.insert(1, "\n\n")
     markdown = "".join(md_parts).strip()
-    if not markdown or is_placeholder_answer(markdown):
+    if not markdown or is_placeholder_answer(markdown, cues):
         return None, None
     return markdown, "".join(text_parts).strip()
 

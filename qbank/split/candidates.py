@@ -103,7 +103,7 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
     plain = " ".join(strip_markup(block.text).split()).strip(" *_|")
     marked = bool(block.bold or block.number is not None or NUMBERED.match(strip_markup(md)))
     placed = marked or family in ("heading", "list", "label")
-    decorated = len(clean_question(block.text)) < len(plain) - 1
+    decorated = len(clean_question(block.text, cues)) < len(plain) - 1
 
     def make(question: str, question_md: str, answer_md: str | None = None, kind: str | None = None) -> Candidate:
         if answer_md is not None:
@@ -129,22 +129,22 @@ def read_candidate(block: Block, cues: Cues, settings: SplitSettings) -> Candida
         # "Q: What is X? A: It is Y." and "**What is X?** It is Y." in one block
         split_at = _INLINE_ANSWER.search(md)
         if split_at:
-            question = clean_question(md[: split_at.start()])
+            question = clean_question(md[: split_at.start()], cues)
             if is_question_shaped(question, cues, settings, placed=True):  # the answer label places it
                 return make(question, md[: split_at.start()].strip(), md[split_at.end() :].strip(), "inline")
         inline = _INLINE_BOLD_Q.match(_ITEM_MARKER.sub("", md))
         if inline and not block.bold:
-            question = clean_question(inline["q"])
+            question = clean_question(inline["q"], cues)
             if is_question_shaped(question, cues, settings, placed=True):
                 return make(question, md, inline["rest"].strip(), "inline")
         lines = _ITEM_MARKER.sub("", md).split("\n", 1)
         if len(lines) == 2 and lines[1].strip():
             # "2) What is X?\n   It is ..." : a question line with its answer wrapped into the same block; a line
             # ending without "?" or "." is a question wrapped over two lines
-            question = clean_question(lines[0])
+            question = clean_question(lines[0], cues)
             if question.endswith(("?", ".")) and is_question_shaped(question, cues, settings, marked, placed):
                 return make(question, lines[0].strip(), lines[1].strip(), "inline")
-    question = clean_question(block.text)
+    question = clean_question(block.text, cues)
     if family in ("list", "plain", "label"):
         dash = _DASH_ANSWER.search(question)
         if dash and is_question_shaped(question[: dash.start()], cues, settings, marked, placed):
@@ -214,7 +214,7 @@ def _excluded(question: str, block: Block, md: str, cues: Cues, settings: SplitS
         return "links"  # a row of badges or links ("[![Build](...)](...)") whatever its alt texts say
     if cues.boilerplate.search(question):
         return "boilerplate"
-    if is_placeholder_answer(question):
+    if is_placeholder_answer(question, cues):
         return "placeholder"  # "Coming soon.", "TBD": an answer that is not there yet
     first = sentences(question)[0]
     if first.rstrip().endswith("?") and opens_with(first, cues.promo_openings):

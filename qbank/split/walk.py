@@ -27,7 +27,7 @@ from qbank.records import Block, Rejected, StructuredDoc
 from qbank.settings import SplitSettings
 from qbank.split.candidates import NUMBERED, Candidate, about_interview
 from qbank.split.layout import Layout, Verdict
-from qbank.split.wording import first_words, match_key
+from qbank.split.wording import first_words, is_question_shaped, match_key
 
 _EMPHASIS_EDGE = re.compile(r"^[\s*_]+")
 _TABLE_Q_HEADER = re.compile(r"\b(questions?|q|prompts?)\b", re.IGNORECASE)
@@ -164,8 +164,11 @@ class Walk:
             return None
         if not (block.bold or block.text.rstrip().endswith((":", "："))):
             return None
-        after = self.doc.blocks[index + 1].text
-        return number if self.cues.answer_label.match(after) or self.cues.answer_button.match(clean_question(after)) else None
+        return number if self.labels_answer(self.doc.blocks[index + 1].text) else None
+
+    def labels_answer(self, text: str) -> bool:
+        """The text opens with an answer label ("Answer: ...", "Ans.") or is only one ("View Answer")."""
+        return bool(self.cues.answer_label.match(text) or self.cues.answer_button.match(clean_question(text, self.cues)))
 
     def add_answer(self, block: Block | None, source: Block) -> None:
         """`source` is consumed by the open answer; `block` (None for a bare label) is what it contributes."""
@@ -176,7 +179,7 @@ class Walk:
     # -------------------------------------------------------- blocks
 
     def heading(self, index: int, block: Block) -> None:
-        text = clean_question(block.text)
+        text = clean_question(block.text, self.cues)
         cur = self.current
         verdict = self.layout.verdict(index)
         if cur and cur.statement and not cur.answer and self.cues.solution_heading.search(text):
@@ -250,7 +253,7 @@ class Walk:
         if cur.follow_depth is None:
             return False
         if block.depth >= cur.follow_depth and (block.kind == "list_item" or block.depth > cur.follow_depth):
-            follow = clean_question(block.text)
+            follow = clean_question(block.text, self.cues)
             cur.follow_ups.append(follow)
             self.reject(follow, "follow_up", block)
             return True
@@ -284,7 +287,7 @@ class Walk:
 
     def strip_answer_label(self, block: Block) -> Block | None:
         """Strip an answer label ("Sample answer:", "**Answer:**"); None when nothing but the label remains."""
-        if self.cues.answer_button.match(clean_question(block.text)):
+        if self.cues.answer_button.match(clean_question(block.text, self.cues)):
             self.cue()
             return None  # "View Answer", a <summary>Answer</summary>: the label of what follows
         m = self.cues.answer_label.match(block.text)
@@ -338,7 +341,7 @@ class Walk:
         if nested or cur.family == "heading":
             self.add_answer(self.strip_answer_label(block), block)
             return
-        labelled = (self.cues.answer_label.match(block.text) or self.cues.answer_button.match(clean_question(block.text))) is not None
+        labelled = self.labels_answer(block.text)
         if cur.family == "list" and cur.answer and not cur.cued:
             self.close()  # the answer was nested under the item; top-level prose after it is the section's
             return
@@ -362,9 +365,7 @@ class Walk:
         q_col = next((i for i, (t, _) in enumerate(header) if _TABLE_Q_HEADER.search(t)), None)
         a_col = next((i for i, (t, _) in enumerate(header) if i != q_col and _TABLE_A_HEADER.search(t)), None)
         if q_col is None:
-            from qbank.split.wording import is_question_shaped
-
-            shaped = sum(is_question_shaped(clean_question(r[0][0]), self.cues, self.settings, placed=True)
+            shaped = sum(is_question_shaped(clean_question(r[0][0], self.cues), self.cues, self.settings, placed=True)
                          for r in body if r)
             q_col = 0 if shaped >= max(1, 0.6 * len(body)) else None
         if q_col is None:
@@ -374,7 +375,7 @@ class Walk:
         for row in body:
             if len(row) <= q_col or not row[q_col][0].strip():
                 continue
-            question = clean_question(row[q_col][0])
+            question = clean_question(row[q_col][0], self.cues)
             item = self.open(block, None, question, row[q_col][1], "table", "table", template=True)
             if a_col is not None and len(row) > a_col and row[a_col][0].strip():
                 item.inline_md, item.inline_text = row[a_col][1], row[a_col][0]
@@ -397,7 +398,7 @@ class Walk:
             self.attach(block)
             return
         text = cand.question
-        if self.follow_up(block, clean_question(block.text)):
+        if self.follow_up(block, clean_question(block.text, self.cues)):
             return
         number = self.answer_entry(index, block) if self.kept else None
         if number is not None:

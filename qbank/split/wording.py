@@ -154,7 +154,7 @@ def lead_in_task(text: str, cues: Cues) -> bool:
     return (
         text.rstrip().endswith((":", "："))
         and len(text.split()) >= 5
-        and opens_with(text, cues.imperatives + cues.task_verbs)
+        and (opens_with(text, cues.imperatives + cues.task_verbs) or asks_strongly(text, cues))
         and not is_title_case(text)
         and not cues.question_lead_in.search(text)
     )
