@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python -m bench.dedup_scale.run --sizes 100000
 	$(BIN)/python -m bench.ingest.run --docs 1000
 	$(BIN)/python -m bench.ui.run --clusters 100000
+	$(BIN)/python -m bench.crawl.run
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -83,6 +83,12 @@ _CHUNK = 64 * 1024
 # long enough that one run does not hammer a dead host, short enough that a long-lived process recovers.
 _ROBOTS_TTL = 24 * 3600.0
 _ROBOTS_FAILURE_TTL = 300.0
+# What `Fetcher.fetch_listing` reads besides documents: sitemaps (XML, text, gzip) and feeds (RSS, Atom, JSON).
+LISTING_MEDIA_TYPES = frozenset({
+    "application/xml", "text/xml", "application/rss+xml", "application/atom+xml", "application/rdf+xml",
+    "application/feed+json", "application/gzip", "application/x-gzip",
+})  # fmt: skip
+_listing = threading.local()  # `active` while this thread reads a listing for `fetch_listing`
 
 
 class _Refused(Exception):
@@ -215,6 +221,27 @@ class Fetcher:
         with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
             return list(pool.map(lambda uri: self.fetch(uri, known.get(uri)), uris))
 
+    def fetch_listing(self, url: str) -> RawDocument | Failure:
+        """Read a sitemap or feed for discovery (qbank/discover.py): `fetch`, with its robots.txt check, limits,
+        retries and time limit, but XML, JSON and gzip bodies are returned as they came (no charset or type
+        check: the caller parses them). Never raises for a bad URL."""
+        _listing.active = True
+        try:
+            return self.fetch(url)  # type: ignore[return-value]  # no `known`: never NotModified
+        finally:
+            _listing.active = False
+
+    def robots_refusal(self, url: str) -> Failure | None:
+        """Why robots.txt keeps us from fetching `url` (a disallow rule, or a robots.txt that answers 5xx), or
+        None when `fetch` may ask for it. Reads each host's robots.txt once, into the cache `fetch` uses."""
+        if not self.settings.obey_robots or urlsplit(url).scheme.lower() not in ("http", "https"):
+            return None
+        try:
+            self._check_robots(url)
+        except _Refused as refused:
+            return Failure(url, "fetch", refused.reason, status=refused.status)  # type: ignore[arg-type]
+        return None
+
     # -- URLs ---------------------------------------------------------------------------------------
 
     def _fetch_url(self, uri: str, known: KnownSource | None) -> FetchResult:
@@ -231,6 +258,8 @@ class Fetcher:
         if not 200 <= reply.status < 300:
             raise _Refused(_status_message(reply))
         media_type = _media_type_of_reply(reply)
+        if getattr(_listing, "active", False):
+            return _listing_document(uri, reply, media_type)
         content_type = Message()
         content_type["Content-Type"] = reply.headers.get("Content-Type", "")
         return _make_document(
@@ -294,7 +323,8 @@ class Fetcher:
         if declared.isdigit() and int(declared) > limit:
             raise _Refused(f"response of {int(declared):,} bytes is over the {_size(limit)} limit (max_bytes)")
         media = _mime(response.headers.get("Content-Type", ""))
-        if media not in SUPPORTED_MEDIA_TYPES | _UNDECIDED_MEDIA_TYPES | set(_MEDIA_ALIASES):
+        listing = LISTING_MEDIA_TYPES if getattr(_listing, "active", False) else frozenset()
+        if media not in SUPPORTED_MEDIA_TYPES | _UNDECIDED_MEDIA_TYPES | set(_MEDIA_ALIASES) | listing:
             # Refuse before downloading what we could not read anyway.
             raise _Refused(_unsupported_message(media), status="skipped")
         decoder = _BoundedDecoder(response.headers.get("Content-Encoding", ""), limit)
@@ -429,6 +459,22 @@ def _make_document(
         http_status=http_status,
         etag=etag,
         last_modified=last_modified,
+    )
+
+
+def _listing_document(uri: str, reply: _Reply, media_type: str) -> RawDocument:
+    """A sitemap or feed as it came: its parser (qbank/links.py) judges the bytes."""
+    if not reply.body.strip():
+        raise _Refused(f"empty response (HTTP {reply.status} with no body)")
+    return RawDocument(
+        source_uri=uri,
+        sha256=hashlib.sha256(reply.body).hexdigest(),
+        media_type=media_type,
+        content=reply.body,
+        fetched_at=datetime.now(UTC),
+        http_status=reply.status,
+        etag=reply.headers.get("ETag"),
+        last_modified=reply.headers.get("Last-Modified"),
     )
 
 

@@ -1,5 +1,6 @@
 """The ingest pipeline as plain functions; flows/ingest.py only orchestrates these.
 
+    discover_sources: sitemaps, feeds, a crawl, links -> more sources  (once per run, before the others)
     process_source: fetch -> store raw -> extract -> split -> classify      (one source, any worker)
     finalize:       normalize -> dedupe -> tag -> load                     (once per run, single writer)
 """
@@ -7,7 +8,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -18,12 +19,15 @@ from qbank.classify import load_cues as kind_cues
 from qbank.clean import Cues, load_cues
 from qbank.dedupe import Curation, dedupe, load_curation
 from qbank.dedupe.vectors import KeyVectors, key_digest, key_vectors
+from qbank.discover import discover
 from qbank.embed import model_name as embed_model_name
 from qbank.errors import SourceError
-from qbank.fetch import Fetcher, store_raw
+from qbank.fetch import Fetcher, FetchResult, store_raw
 from qbank.normalize import match_keys, matching_text, to_questions
 from qbank.records import (
     DedupeResult,
+    DiscoverRequest,
+    Discovery,
     Failure,
     KnownSource,
     NotModified,
@@ -48,9 +52,15 @@ def shared_fetcher(settings: FetchSettings) -> Fetcher:
     return _fetcher_for(settings.model_dump_json())
 
 
-def process_source(uri: str, settings: Settings, known: KnownSource | None = None) -> SourceResult:
-    """Fetch one source and turn it into questions. Never raises for a bad source: returns a Failure."""
-    fetched = shared_fetcher(settings.fetch).fetch(uri, known)
+def process_source(
+    uri: str, settings: Settings, known: KnownSource | None = None, fetched: FetchResult | None = None
+) -> SourceResult:
+    """Fetch one source and turn it into questions. Never raises for a bad source: returns a Failure.
+
+    `fetched`: what the discover stage already read of it (a crawled page), so it is not downloaded twice.
+    """
+    if fetched is None:
+        fetched = shared_fetcher(settings.fetch).fetch(uri, known)
     if isinstance(fetched, Failure):
         return SourceResult(uri, None, failure=fetched)
     if isinstance(fetched, NotModified):
@@ -130,6 +140,18 @@ def _tagger(settings: Settings) -> Tagger:
 
 def known_sources(settings: Settings) -> dict[str, KnownSource]:
     return Warehouse(settings.warehouse).known_sources()
+
+
+def discover_sources(
+    request: DiscoverRequest,
+    given: Sequence[str],
+    settings: Settings,
+    known: dict[str, KnownSource],
+    progress: Callable[[str], None] | None = None,
+) -> Discovery:
+    """The discover stage (qbank/discover.py) on the run's shared fetcher, whose robots.txt cache, per-host
+    limits and delay the per-source work then shares (with the thread runner)."""
+    return discover(request, given, settings, known, shared_fetcher(settings.fetch), progress)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 One record per arrow of the pipeline:
 
+    discover -> DiscoveredSource (sitemaps, feeds, a crawl, a README's links) and a DiscoveryReport
     fetch    -> RawDocument | Failure
     extract  -> StructuredDoc (a flat list of Blocks, one shape for every format)
     split    -> QAItem (a question with its answer) and Rejected (a candidate that is not one, with a reason)
@@ -23,6 +24,8 @@ BlockKind = Literal["heading", "paragraph", "list_item", "code", "table", "quote
 SourceStatus = Literal["ok", "unchanged", "failed", "skipped"]
 Kind = Literal["technical", "coding", "behavioral", "situational", "problem-solving"]
 Level = Literal["beginner", "intermediate", "advanced"]
+# How a source came to be ingested: named by the user, or discovered (qbank/discover.py).
+FoundBy = Literal["given", "sitemap", "feed", "crawl", "link"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,8 @@ class SourceResult:
     unchanged: bool = False  # same content hash as already loaded: nothing to do
     fates: BlockFates | None = None  # where the document's blocks went (question, answer, rejected)
     warning: str | None = None  # one line when the split looks wrong for this document
+    found_by: FoundBy = "given"  # how the run came to read it (qbank/discover.py)
+    found_from: str | None = None  # the sitemap, feed, page or README it was found in; None when given
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,3 +310,66 @@ class RunSummary:
     questions_total: int = 0  # occurrences in the warehouse after the run
     clusters_total: int = 0
     checks: tuple[CheckResult, ...] = ()
+    discovery: DiscoveryReport | None = None  # when the run discovered sources (sitemaps, feeds, a crawl, links)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoverRequest:
+    """What the user asked discovery to look through (`qbank ingest --sitemap/--feed/--crawl/--follow-links`).
+
+    Limits left None take their value from `DiscoverSettings`.
+    """
+
+    sitemaps: tuple[str, ...] = ()  # sitemap or sitemap index URLs (gzip read), or a site's robots.txt
+    feeds: tuple[str, ...] = ()  # RSS, Atom or JSON feed URLs
+    crawls: tuple[str, ...] = ()  # start pages of a focused crawl
+    follow_links: bool = False  # also ingest the pages the given sources link to (one level)
+    match: str | None = None  # a regular expression a discovered URL must contain a match of (re.search)
+    depth: int | None = None  # crawl: links followed from a start page
+    max_pages: int | None = None  # pages per sitemap, feed, crawl or followed source
+    max_seconds: float | None = None  # the whole discovery
+    allow_hosts: tuple[str, ...] = ()  # crawl: other hosts whose pages it may follow (host or host:port)
+
+    def __bool__(self) -> bool:
+        return bool(self.sitemaps or self.feeds or self.crawls or self.follow_links)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredSource:
+    """A source discovery hands on to `process_source`, with how it was found.
+
+    `fetched` is what discovery already read of it (a crawled page, a README whose links it followed), so that
+    the page is not downloaded twice; None when only its URL is known (a sitemap or feed entry).
+    """
+
+    uri: str
+    found_by: FoundBy
+    found_from: str | None = None
+    fetched: RawDocument | NotModified | Failure | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryReport:
+    """What discovery did, for the run summary. Every URL found ends as exactly one of: handed on, or skipped
+    with a reason, so `found == handed_on + sum(skipped counts)`."""
+
+    found: int = 0  # distinct URLs seen in sitemaps, feeds and pages (the URLs the user named not counted)
+    kept: int = 0  # of which the --match pattern kept (all of them without a pattern)
+    handed_on: int = 0  # of which became sources of this run
+    skipped: tuple[tuple[str, int], ...] = ()  # (reason, count), most first; reasons in qbank.discover.SKIP_REASONS
+    examples: tuple[tuple[str, str], ...] = ()  # (reason, URL): the first few skipped URLs per reason
+    pages_read: int = 0  # documents discovery read itself: crawled pages, sitemaps, feeds, followed sources
+    not_modified: int = 0  # of which a conditional GET answered 304 (unchanged since the last run)
+    sitemaps_skipped: int = 0  # sitemap files an index listed that were not read (max_sitemaps, time limit)
+    seconds: float = 0.0
+    pattern: str | None = None
+    limits: tuple[tuple[str, float], ...] = ()  # the caps in force: depth, max_pages, max_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The discover stage's result: the sources to hand on, in the order found, and the report."""
+
+    sources: tuple[DiscoveredSource, ...] = ()
+    report: DiscoveryReport = field(default_factory=DiscoveryReport)
+

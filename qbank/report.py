@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from qbank.records import RunSummary
+from qbank.records import DiscoveryReport, RunSummary
 
 
 def render_summary(summary: RunSummary, *, width: int = 100) -> str:
@@ -35,7 +35,35 @@ def render_summary(summary: RunSummary, *, width: int = 100) -> str:
         if not check.ok:
             rows_hint = f" (e.g. {', '.join(check.rows[:3])})" if check.rows else ""
             lines.append(f"warning: {check.name}: {check.message}{rows_hint}")
+    if summary.discovery is not None:
+        lines.extend(render_discovery(summary.discovery, width=width))
     return "\n".join(lines)
+
+
+def render_discovery(report: DiscoveryReport, *, width: int = 100) -> list[str]:
+    """What discovery found, kept and skipped (and why), as the last lines of the run summary."""
+    from qbank.discover import SKIP_REASONS  # the words of each reason live with the stage that skips
+
+    kept = f", {report.kept:,} kept by --match {report.pattern!r}" if report.pattern else ""
+    unchanged = f" ({report.not_modified:,} unchanged, HTTP 304)" if report.not_modified else ""
+    lines = [
+        f"discovery: {report.found:,} URLs found{kept}, {report.handed_on:,} to ingest; "
+        f"{report.pages_read:,} documents read{unchanged} in {report.seconds:.1f}s"
+    ]
+    if report.skipped:
+        limits = dict(report.limits)
+        caps = {"max_pages": f" ({limits.get('max_pages', 0):g})", "depth": f" ({limits.get('depth', 0):g})",
+                "time_limit": f" ({limits.get('max_seconds', 0):g}s)"}  # fmt: skip
+        reasons = [f"{n:,} {SKIP_REASONS.get(reason, reason)}{caps.get(reason, '')}" for reason, n in report.skipped]
+        lines.append("  skipped: " + "; ".join(reasons))
+        seen: set[str] = set()
+        for reason, url in report.examples:
+            if reason not in seen:  # one example per reason
+                seen.add(reason)
+                lines.append(f"    e.g. {SKIP_REASONS.get(reason, reason)}: {_shorten(url, width - 20)}")
+    if report.sitemaps_skipped:
+        lines.append(f"  {report.sitemaps_skipped:,} sitemap files of an index not read (max_sitemaps or time limit)")
+    return lines
 
 
 def _shorten(text: str, limit: int) -> str:

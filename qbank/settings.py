@@ -40,6 +40,19 @@ class FetchSettings(BaseModel):
     obey_robots: bool = True
 
 
+class DiscoverSettings(BaseModel):
+    """Caps of discovery (`qbank ingest --sitemap/--feed/--crawl/--follow-links`), so that it always ends."""
+
+    depth: int = Field(default=2, ge=0)  # crawl: links followed from the start page (0: the start page only)
+    max_pages: int = Field(default=200, ge=1)  # pages per sitemap, feed, crawl or followed source
+    max_seconds: float = Field(default=600.0, gt=0)  # the whole discovery; what is still queued then is skipped
+    # Seconds between requests to one host in a run that discovers (robots.txt Crawl-delay wins if larger):
+    # a crawl or a sitemap asks one site for many pages.
+    per_host_delay: float = Field(default=0.5, ge=0)
+    max_sitemaps: int = Field(default=50, ge=1)  # sitemap files read per --sitemap, index files included
+    max_urls: int = Field(default=100_000, ge=1)  # distinct URLs remembered per run; more are counted, not kept
+
+
 class SplitSettings(BaseModel):
     max_question_chars: int = 400  # longer lines are prose, not questions
     max_statement_chars: int = 2000  # a problem statement (a titled section's lead paragraphs) can be longer
@@ -116,6 +129,7 @@ class Settings(BaseSettings):
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
     tag: TagSettings = Field(default_factory=TagSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
+    discover: DiscoverSettings = Field(default_factory=DiscoverSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -130,5 +144,7 @@ class Settings(BaseSettings):
 
     def fingerprint(self) -> str:
         """Hash of the settings that change results (not paths): stored with each run."""
-        payload = self.model_dump(mode="json", exclude={"warehouse", "raw_dir", "exports_dir", "data_dir", "sources_per_task"})
+        # `discover` chooses which sources a run reads, not what a source yields
+        paths_and_scheduling = {"warehouse", "raw_dir", "exports_dir", "data_dir", "sources_per_task", "discover"}
+        payload = self.model_dump(mode="json", exclude=paths_and_scheduling)
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

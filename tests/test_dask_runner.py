@@ -53,10 +53,10 @@ def test_a_crash_in_one_source_fails_only_that_source_not_its_batch(prefect_harn
     bad = str((corpus / articles[1].name).resolve())
     original = pipeline.process_source
 
-    def crash_on_bad(uri, settings, known=None):
+    def crash_on_bad(uri, settings, known=None, fetched=None):
         if uri == bad:
             raise RuntimeError("boom in one document")
-        return original(uri, settings, known)
+        return original(uri, settings, known, fetched)
 
     monkeypatch.setattr(pipeline, "process_source", crash_on_bad)
     summary = ingest([str(corpus)], warehouse=str(tmp_path / "wh.duckdb"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -96,6 +97,29 @@ def test_version_2_question_ids_are_rewritten_everywhere(tmp_path: Path) -> None
     con.close()
     assert {name: rows(Warehouse(wh.path), sql) for name, sql in tables.items()} == before
     assert before["matches"] and before["tags"]
+
+
+def test_version_5_sources_are_marked_given_and_each_run_records_how_it_found_its_sources(wh: Warehouse) -> None:
+    con = duckdb.connect(str(wh.path))
+    con.execute("DROP VIEW sources")
+    con.execute("ALTER TABLE source_docs DROP COLUMN found_by")
+    con.execute("ALTER TABLE source_docs DROP COLUMN found_from")
+    con.execute("UPDATE schema_info SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+    migrated = Warehouse(wh.path)
+    assert set(rows(migrated, "SELECT found_by, found_from FROM sources")) == {("given", None)}
+
+    crawled, questions = w.source_result(DL, w.CORPUS[DL], version="v2")
+    crawled = replace(crawled, found_by="crawl", found_from="https://example.com/interview/")
+    failed = replace(w.failed_result("https://example.com/sitemap.xml"), found_by="sitemap")
+    migrated.load_run(w.run_info(2), [crawled, failed, w.unchanged_result(ML)], questions,
+                      w.dedupe_exact(migrated, questions), [], [])  # fmt: skip
+    assert rows(migrated, "SELECT source_uri, found_by, found_from FROM sources ORDER BY 1") == [
+        (BEHAVIORAL, "given", None),  # not in this run: as it was
+        (ML, "given", None),
+        (DL, "crawl", "https://example.com/interview/"),
+        ("https://example.com/sitemap.xml", "sitemap", None),
+    ]
 
 
 def test_newer_warehouse_is_refused(tmp_path: Path) -> None:

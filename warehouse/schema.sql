@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS source_docs (
     blocks_question INTEGER,                  --   a question,
     blocks_answer  INTEGER,                   --   part of an answer,
     blocks_rejected INTEGER,                  --   or rejected, with its reason in `rejected`
-    warning        VARCHAR                    -- one line when the split looks wrong for this source
+    warning        VARCHAR,                   -- one line when the split looks wrong for this source
+    found_by       VARCHAR,                   -- given | sitemap | feed | crawl | link (how the last run found it)
+    found_from     VARCHAR                    -- the sitemap, feed, page or README it was found in; NULL if given
 );
 
 CREATE TABLE IF NOT EXISTS occurrences (
@@ -153,7 +155,7 @@ LEFT JOIN clusters c ON c.cluster_id = o.cluster_id;
 CREATE OR REPLACE VIEW sources AS
 SELECT source_uri, status, error, error_stage, question_count, title, format, media_type, content_sha256,
        etag, last_modified, fetched_at, metadata, first_run_id, last_run_id,
-       blocks, blocks_question, blocks_answer, blocks_rejected, warning
+       blocks, blocks_question, blocks_answer, blocks_rejected, warning, found_by, found_from
 FROM source_docs;
 
 CREATE OR REPLACE VIEW topics AS
@@ -263,4 +265,4 @@ JOIN occurrences q ON q.question_id = m.question_id
 LEFT JOIN occurrences other ON other.question_id = m.other_id
 WHERE NOT m.accepted;
 
-INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '5');
+INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '6');

@@ -88,6 +88,11 @@ MIGRATIONS: dict[int, tuple[str | Callable[[duckdb.DuckDBPyConnection], None], .
         "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS warning VARCHAR",
     ),
     5: (),  # tables `related` and `embeddings` are new: schema.sql creates them, the bank view gains `related`
+    6: (  # how each source was found (qbank/discover.py); every source before was named by the user
+        "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS found_by VARCHAR",
+        "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS found_from VARCHAR",
+        "UPDATE source_docs SET found_by = 'given' WHERE found_by IS NULL",
+    ),
 }
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<proc>.+?) \(PID (?P<pid>\d+)\)")
@@ -468,8 +473,20 @@ class _Load:
             _insert(con, "taxonomy", ("topic", "label", "description", "parent"),
                     [(t.topic, t.label, t.description, t.parent) for t in topics])  # fmt: skip
 
+        self._record_origins(results)
         checks = run_checks(con, previous)
         return self._record_run(results, summaries, checks)
+
+    def _record_origins(self, results: Sequence[SourceResult]) -> None:
+        """How this run found each of its sources: named by the user, or discovered (and where)."""
+        origins = [(r.source_uri, r.found_by, r.found_from) for r in results]
+        if not origins:
+            return
+        with _rows(self.con, ("source_uri", "found_by", "found_from"), origins) as relation:
+            self.con.execute(
+                f"UPDATE source_docs SET found_by = r.found_by, found_from = r.found_from FROM {relation} r "
+                "WHERE source_docs.source_uri = r.source_uri"
+            )
 
     def _record_failures(self, failed: Sequence[SourceResult], previous: dict[str, int]) -> list[SourceSummary]:
         """Failed or skipped sources: record the error, keep whatever each loaded before."""

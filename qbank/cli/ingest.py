@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,11 +14,13 @@ import typer
 from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.errors import QbankError
+from qbank.records import DiscoverRequest
 from qbank.report import render_summary
 
 # Exit codes other programs can rely on (documented in the README).
 EXIT_OK = 0  # every source loaded or unchanged
 EXIT_ERROR = 1  # nothing loaded: bad usage, warehouse busy or unreadable
+EXIT_USAGE = 2  # bad arguments or settings: nothing was started
 EXIT_SOME_FAILED = 3  # the run loaded, but some sources failed or were skipped (see the summary)
 
 
@@ -61,6 +64,64 @@ def ingest(
         typer.Option(help="With --runner dask: a running scheduler, e.g. tcp://host:8786 (default: a local cluster)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's own logs.")] = False,
+    sitemap: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="URL",
+            help="Ingest the pages a sitemap lists (sitemap indexes followed, .gz read; a site's robots.txt "
+            "names its sitemaps). Repeatable.",
+        ),
+    ] = None,
+    feed: Annotated[
+        list[str] | None,
+        typer.Option(metavar="URL", help="Ingest the articles of an RSS, Atom or JSON feed. Repeatable."),
+    ] = None,
+    crawl: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="URL",
+            help="Crawl from this page: same host, links matching --match, up to --depth links away and "
+            "--max-pages pages; every page read is ingested. Repeatable.",
+        ),
+    ] = None,
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links",
+            help="Also ingest the pages the given sources link to, one level (an awesome-list README).",
+        ),
+    ] = False,
+    match: Annotated[
+        str | None,
+        typer.Option(
+            metavar="REGEX",
+            help="Keep only discovered URLs containing a match of this regular expression, e.g. "
+            "'/interview|/questions'.",
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            min=0, metavar="N", help="With --crawl: links followed from the start page (default 2).", show_default=False
+        ),
+    ] = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option(
+            min=1, metavar="N", help="Pages per --sitemap, --feed, --crawl or followed source (default 200).",
+            show_default=False,
+        ),
+    ] = None,
+    max_time: Annotated[
+        float | None,
+        typer.Option(
+            min=1, metavar="SECONDS", help="Stop discovering after this long (default 600).", show_default=False
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(metavar="HOST", help="With --crawl: another host (host or host:port) it may follow. Repeatable."),
+    ] = None,
 ) -> None:
     """Read interview-question articles into the warehouse.
 
@@ -76,13 +137,30 @@ def ingest(
       qbank ingest articles/ --runner dask  # per-source work on a local Dask cluster (2 workers)
 
     \b
+    Discover the articles of a site (robots.txt obeyed, 0.5 s between requests to a host):
+      qbank ingest --sitemap https://site.example/sitemap.xml --match '/interview|/questions'
+      qbank ingest --feed https://site.example/feed.xml
+      qbank ingest --crawl https://site.example/interview-questions/ --depth 2 --max-pages 200
+      qbank ingest https://example.org/awesome-interviews/README.md --follow-links
+    The summary says how many URLs were found, kept by --match, ingested, and skipped (robots.txt, limits,
+    other hosts) and why; the sources view's found_by and found_from columns say how each source was found.
+
+    \b
     Exit status:
       0  every source loaded or was unchanged
       3  the run loaded, but some sources failed or were skipped (see the summary)
       1  nothing loaded (the error is shown on one line)
     """
-    if not sources and not from_file:
-        raise fail("nothing to ingest: name files, folders or URLs, or --from FILE (see qbank ingest --help)")
+    discovery = DiscoverRequest(
+        sitemaps=tuple(sitemap or ()), feeds=tuple(feed or ()), crawls=tuple(crawl or ()), follow_links=follow_links,
+        match=match, depth=depth, max_pages=max_pages, max_seconds=max_time, allow_hosts=tuple(allow_host or ()),
+    )  # fmt: skip
+    if not sources and not from_file and not (discovery.sitemaps or discovery.feeds or discovery.crawls):
+        raise fail(
+            "nothing to ingest: name files, folders or URLs, --from FILE, or --sitemap, --feed or --crawl URL "
+            "(see qbank ingest --help)"
+        )
+    _check_discovery(discovery)
     settings = load_settings(warehouse)
     _quiet_prefect(verbose)
     from flows.ingest import ingest as ingest_flow  # imported late: prefect reads its settings at import
@@ -90,7 +168,8 @@ def ingest(
 
     _show_progress()
     try:
-        threads = thread_count(list(sources or []), bool(from_file), settings.fetch)
+        threads = thread_count([*(sources or []), *discovery.sitemaps, *discovery.feeds, *discovery.crawls],
+                               bool(from_file), settings.fetch)  # fmt: skip
         chosen = task_runner(runner, dask_address, max_threads=threads)
         ingest_flow = ingest_flow.with_options(task_runner=chosen)
         summary = ingest_flow(
@@ -98,6 +177,7 @@ def ingest(
             [str(f) for f in from_file or []],
             str(settings.warehouse),
             str(export_dir) if export_dir else None,
+            discovery=discovery,
         )
     except QbankError as error:
         raise fail(str(error)) from None
@@ -106,3 +186,22 @@ def ingest(
         typer.echo(f"exported to {export_dir}")
     some_failed = any(s.status in ("failed", "skipped") for s in summary.sources)
     raise typer.Exit(EXIT_SOME_FAILED if some_failed else EXIT_OK)
+
+
+
+def _check_discovery(request: DiscoverRequest) -> None:
+    """Usage errors of the discovery options, each as one line (exit 2)."""
+    if request.match is not None:
+        try:
+            re.compile(request.match)
+        except re.error as error:
+            raise fail(f"--match {request.match!r} is not a regular expression: {error}", EXIT_USAGE) from None
+    for option, urls in (("--sitemap", request.sitemaps), ("--feed", request.feeds), ("--crawl", request.crawls)):
+        for url in urls:
+            if not url.lower().startswith(("http://", "https://")):
+                raise fail(f"{option} takes an http(s) URL, not {url!r}", EXIT_USAGE)
+    if request.allow_hosts and not request.crawls:
+        raise fail("--allow-host applies to --crawl: name a start page with --crawl URL", EXIT_USAGE)
+    if request.depth is not None and not request.crawls:
+        raise fail("--depth applies to --crawl: name a start page with --crawl URL", EXIT_USAGE)
+
