@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from extractors import extract
+from qbank.checks import hold_sudden_drops
 from qbank.classify import classify
 from qbank.dedupe import Curation, dedupe, load_curation
 from qbank.errors import SourceError
@@ -23,11 +24,16 @@ from qbank.records import (
     Failure,
     KnownSource,
     NotModified,
+    QAItem,
+    RawDocument,
+    Rejected,
     RunInfo,
     RunSummary,
     SourceResult,
+    StructuredDoc,
 )
-from qbank.settings import FetchSettings, Settings
+from qbank.sandbox import run_with_budget
+from qbank.settings import FetchSettings, Settings, SplitSettings
 from qbank.split import split
 from qbank.tag import Tagger
 from warehouse.store import Warehouse
@@ -56,16 +62,26 @@ def process_source(uri: str, settings: Settings, known: KnownSource | None = Non
 
     raw = store_raw(fetched, settings.raw_dir)
     try:
-        doc = extract(raw)
+        # In a worker process with a time budget: a hostile document cannot hold this thread (qbank/sandbox.py).
+        doc, items, rejected = run_with_budget(settings.parse_seconds, "parsing", parse, raw, settings.split)
     except SourceError as error:
         return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
-    # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
-    # its rejected candidates show why.
-    items, rejected = split(doc, settings.split)
-    items = tuple(classify(items, doc))
+    return SourceResult(uri, replace(raw, content=b""), doc, items, rejected)
+
+
+def parse(raw: RawDocument, split_settings: SplitSettings) -> tuple[StructuredDoc, tuple[QAItem, ...], tuple[Rejected, ...]]:
+    """extract -> split -> classify for one document; raises SourceError when it cannot be read."""
+    try:
+        doc = extract(raw)
+        # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
+        # its rejected candidates show why.
+        items, rejected = split(doc, split_settings)
+        items = tuple(classify(items, doc))
+    except RecursionError:
+        raise SourceError("the document is nested too deeply to parse") from None
     # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
     # leaving them here keeps what crosses from a worker to the loader small.
-    return SourceResult(uri, replace(raw, content=b""), replace(doc, blocks=()), items, tuple(rejected))
+    return replace(doc, blocks=()), items, tuple(rejected)
 
 
 def new_run(settings: Settings) -> RunInfo:
@@ -77,6 +93,8 @@ def new_run(settings: Settings) -> RunInfo:
 def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) -> RunSummary:
     """Normalize, dedupe against the bank already in the warehouse, tag, and load in one transaction."""
     store = Warehouse(settings.warehouse)
+    if not run.accept_changes:  # a source that suddenly lost its questions keeps them, as `suspect`
+        results = hold_sudden_drops(results, store.question_counts(), settings.max_question_drop)
     changed = [r for r in results if r.failure is None and not r.unchanged]
     questions = to_questions([item for r in changed for item in r.items])
     curation = load_curation(settings.data_dir / "curation.yaml")
@@ -130,5 +148,6 @@ class Progress:
         else:
             status = "ok"
             detail = f"{len(r.items)} questions" if r.items else "no interview questions found"
+            detail = "; ".join((detail, *(r.raw.warnings if r.raw else ())))
         width = len(str(self.total))
         return f"[{self.done:>{width}}/{self.total}] {status:<9} {r.source_uri}" + (f"  ({detail})" if detail else "")
