@@ -47,6 +47,7 @@ from protego import Protego
 
 from extractors.decode import binary_signature as _binary_signature
 from extractors.decode import detect_charset as detect_charset  # re-exported: part of fetch's API
+from extractors.decode import invalid_bytes
 from qbank.interrupt import STOP
 from qbank.records import Failure, KnownSource, NotModified, RawDocument
 from qbank.settings import FetchSettings
@@ -628,6 +629,9 @@ def _make_document(
     charset = detect_charset(content, declared_charset, media_type)
     if charset is None:
         raise _Refused(f"unsupported content: the body is binary data, not text (served as {media_type})", "skipped")
+    warnings = ()
+    if bad := invalid_bytes(content, charset):
+        warnings = (f"{bad} invalid {charset} byte sequence{'s' if bad > 1 else ''} replaced with U+FFFD",)
     return RawDocument(
         source_uri=uri,
         sha256=hashlib.sha256(content).hexdigest(),
@@ -638,6 +642,7 @@ def _make_document(
         http_status=http_status,
         etag=etag,
         last_modified=last_modified,
+        warnings=warnings,
     )
 
 

@@ -25,9 +25,16 @@ def export(
     level: Annotated[str | None, typer.Option(help="Only this level: beginner, intermediate, advanced.")] = None,
     min_sources: Annotated[int, typer.Option(help="Only questions asked by at least N sources.")] = 1,
     since: Annotated[str | None, typer.Option(help="Only questions created or changed in this run or later.")] = None,
+    csv_raw: Annotated[
+        bool,
+        typer.Option("--csv-raw", help="Keep CSV cells starting with = + - @ as they are (default: prefix a ')."),
+    ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Export the bank (bank.*), its occurrences (questions.*), JSON Schemas and datapackage.json.
+
+    In CSV files a cell that starts with = + - or @ gets a leading apostrophe, so a spreadsheet shows it
+    as text instead of running it as a formula; --csv-raw keeps the text as it is.
 
     Example: qbank export --out exports/ --format json,csv --topic nlp --min-sources 2
     """
@@ -36,7 +43,8 @@ def export(
     chosen = [f.strip() for f in formats.split(",") if f.strip()] if formats else list(settings.export.formats)
     filters = ExportFilters(topic=topic, kind=kind, level=level, min_sources=min_sources, since=since)
     try:
-        paths = export_bank(wh.path, out or settings.exports_dir, chosen, filters)
+        raw = csv_raw or settings.export.csv_raw
+        paths = export_bank(wh.path, out or settings.exports_dir, chosen, filters, csv_raw=raw)
     except QbankError as error:
         raise fail(str(error)) from None
     for path in paths:
