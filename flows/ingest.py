@@ -129,10 +129,10 @@ def ingest(
             signal_name = interrupt.STOP.signal_name
             run_info = replace(run_info, interrupted=signal_name)
             log.warning(f"{signal_name}: loading the {len(ordered)} sources that finished; {len(not_read)} not read")
-        stop.loading = True  # from here a signal abandons the load: its transaction rolls back
+        stop.phase = "load"  # from here a signal abandons the load: its transaction rolls back
         # quote(): Prefect would otherwise walk every record of every source looking for futures (seconds per run).
         summary = load(quote(ordered), settings, run_info)
-        stop.loading = False
+        stop.phase = "done"
     if run_info.interrupted:
         return replace(summary, interrupted=run_info.interrupted, not_read=not_read)
     if export_dir:

@@ -310,7 +310,7 @@ class Fetcher:
         """
         self.settings = settings
         self._sleep = sleep
-        self._resolve = resolve or _resolve_host
+        self._resolve = resolve
         self._deadline = _Deadline()
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate, br"},
@@ -484,7 +484,7 @@ class Fetcher:
         """Whether the URL's host is in a private network (loopback, RFC 1918, link-local, ...)."""
         host = urlsplit(url).hostname or ""
         try:
-            addresses = [host] if _is_ip(host) else self._resolve(host)
+            addresses = [host] if _is_ip(host) else (self._resolve or _resolve_host)(host)
         except OSError:
             return False  # cannot tell: the request itself will fail to connect
         return any(not ipaddress.ip_address(a.split("%", 1)[0]).is_global for a in addresses)

@@ -88,9 +88,11 @@ _depth_lock = threading.Lock()
 
 @dataclass
 class StopScope:
-    """What a signal does right now: during the load it abandons the load (`loading` True)."""
+    """Where the run is, which decides what a signal does: "work" (stop the workers, load what finished;
+    a second signal: stop at once), "load" (abandon the load: its transaction rolls back) or "done"
+    (the load committed: nothing left to stop)."""
 
-    loading: bool = False
+    phase: Literal["work", "load", "done"] = "work"
 
 
 @contextmanager
@@ -100,7 +102,8 @@ def stop_on_signals(say: Callable[[str], None]) -> Iterator[StopScope]:
     The first signal sets `qbank.interrupt.STOP`: the workers stop (network reads, waits and parser
     processes check it), the sources that had finished are loaded and the rest are left unread. A signal
     while loading, or a second signal, raises `Interrupted` in the main thread: the load's transaction
-    rolls back and nothing of the run is kept. `say` prints one line about it.
+    rolls back and nothing of the run is kept. Once the load committed, signals are ignored: the run is
+    ending anyway. `say` prints one line about it.
 
     Handlers can only be installed from the main thread; elsewhere (a flow run in a worker thread) this
     does nothing but clear the flag at the end. On exit the previous handlers come back.
@@ -110,7 +113,9 @@ def stop_on_signals(say: Callable[[str], None]) -> Iterator[StopScope]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        if scope.loading or STOP.requested:
+        if scope.phase == "done":
+            return
+        if scope.phase == "load" or STOP.requested:
             raise Interrupted(name)
         STOP.request(name)
         say(f"{name}: stopping; the sources that finished will be loaded ({name} again: stop now, load nothing)")

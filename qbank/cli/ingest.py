@@ -133,7 +133,7 @@ def ingest(
     except QbankError as error:
         raise fail(str(error)) from None
     except Interrupted as stop:
-        raise fail(f"{stop}, during the load: nothing of this run was loaded", stop.exit_code) from None
+        raise fail(f"{stop}: stopped at once; nothing of this run was loaded", stop.exit_code) from None
     typer.echo(render_summary(summary))
     if summary.interrupted:
         raise typer.Exit(exit_code_for(summary.interrupted))
