@@ -130,9 +130,20 @@ def ingest(
             run_info = replace(run_info, interrupted=signal_name)
             log.warning(f"{signal_name}: loading the {len(ordered)} sources that finished; {len(not_read)} not read")
         stop.phase = "load"  # from here a signal abandons the load: its transaction rolls back
-        # quote(): Prefect would otherwise walk every record of every source looking for futures (seconds per run).
-        summary = load(quote(ordered), settings, run_info)
-        stop.phase = "done"
+        try:
+            # quote(): Prefect would otherwise walk every record of every source looking for futures (seconds per run).
+            summary = load(quote(ordered), settings, run_info)
+        except BaseException as error:
+            # DuckDB handles a Ctrl-C that arrives during a query itself (KeyboardInterrupt) and reports our
+            # handler's exception as "Query interrupted"; a signal between the commit and here leaves the
+            # run loaded. Whichever it was, say what happened.
+            signal_name = stop.aborted or ("SIGINT" if isinstance(error, KeyboardInterrupt) else None)
+            if signal_name is None:
+                raise
+            loaded = pipeline.run_recorded(settings, run_info.run_id)
+            raise Interrupted(signal_name, loaded=loaded) from None
+        finally:
+            stop.phase = "done"
     if run_info.interrupted:
         return replace(summary, interrupted=run_info.interrupted, not_read=not_read)
     if export_dir:

@@ -20,9 +20,10 @@ class Interrupted(BaseException):
     """The run was asked to stop (SIGTERM, Ctrl-C). A BaseException, like KeyboardInterrupt, so that the
     `except Exception` nets that turn a bad source into a Failure let it through."""
 
-    def __init__(self, signal_name: str = "stop request") -> None:
+    def __init__(self, signal_name: str = "stop request", loaded: bool = False) -> None:
         super().__init__(f"interrupted by {signal_name}")
         self.signal_name = signal_name
+        self.loaded = loaded  # the run's load had committed when the signal came
 
     @property
     def exit_code(self) -> int:

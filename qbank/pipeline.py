@@ -126,6 +126,11 @@ def _tagger(settings: Settings) -> Tagger:
     return Tagger.from_taxonomy(settings.data_dir / "taxonomy.yaml", settings.tag)
 
 
+def run_recorded(settings: Settings, run_id: str) -> bool:
+    """Whether run `run_id` was committed to the warehouse."""
+    return Warehouse(settings.warehouse).has_run(run_id)
+
+
 def known_sources(settings: Settings) -> dict[str, KnownSource]:
     return Warehouse(settings.warehouse).known_sources()
 

@@ -82,8 +82,8 @@ def task_runner(kind: str, address: str | None = None, max_threads: int | None =
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-_depth = 0  # nested stop_on_signals scopes (the CLI's around the flow's); the outermost clears the flag
-_depth_lock = threading.Lock()
+_scopes_lock = threading.Lock()
+_open: list[StopScope] = []  # nested stop_on_signals scopes (the CLI's around the flow's) share the outermost
 
 
 @dataclass
@@ -93,6 +93,7 @@ class StopScope:
     (the load committed: nothing left to stop)."""
 
     phase: Literal["work", "load", "done"] = "work"
+    aborted: str | None = None  # the signal that abandoned the load (DuckDB may report it as its own error)
 
 
 @contextmanager
@@ -105,17 +106,25 @@ def stop_on_signals(say: Callable[[str], None]) -> Iterator[StopScope]:
     rolls back and nothing of the run is kept. Once the load committed, signals are ignored: the run is
     ending anyway. `say` prints one line about it.
 
+    Nested scopes share one state: the CLI opens one around the whole flow call, so that a signal after
+    the flow's own scope closed (Prefect still winding down) is ignored rather than a KeyboardInterrupt.
     Handlers can only be installed from the main thread; elsewhere (a flow run in a worker thread) this
-    does nothing but clear the flag at the end. On exit the previous handlers come back.
+    only clears the flag. On exit the previous handlers come back; a requested stop stays requested (worker
+    threads still finishing must see it) until the next run starts.
     """
-    global _depth
-    scope = StopScope()
+    with _scopes_lock:
+        outermost = not _open
+        if outermost:
+            STOP.clear()  # a new run; a stop requested before stays set until then, so late workers still see it
+        scope = StopScope() if outermost else _open[0]
+        _open.append(scope)
 
     def handler(signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         if scope.phase == "done":
             return
         if scope.phase == "load" or STOP.requested:
+            scope.aborted = name
             raise Interrupted(name)
         STOP.request(name)
         say(f"{name}: stopping; the sources that finished will be loaded ({name} again: stop now, load nothing)")
@@ -124,17 +133,13 @@ def stop_on_signals(say: Callable[[str], None]) -> Iterator[StopScope]:
     if threading.current_thread() is threading.main_thread():
         for sig in STOP_SIGNALS:
             previous[sig] = signal.signal(sig, handler)
-    with _depth_lock:
-        _depth += 1
     try:
         yield scope
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)  # type: ignore[arg-type]
-        with _depth_lock:
-            _depth -= 1
-            if _depth == 0:
-                STOP.clear()
+        with _scopes_lock:
+            _open.pop()
 
 
 def _own_session() -> None:  # runs in the child between fork and exec

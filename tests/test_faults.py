@@ -360,9 +360,14 @@ class Ingest:
             cwd=REPO, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             start_new_session=group,  # a process group of its own, like a terminal's, for Ctrl-C
         )  # fmt: skip
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True)
-        self._reader.start()
+        self.lines: list[str] = []  # stderr: progress, warnings, errors
+        self.out: list[str] = []  # stdout: the summary
+        self._readers = [
+            threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True),
+            threading.Thread(target=lambda: self.out.extend(self.proc.stdout), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
 
     def wait_for(self, text: str, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
@@ -373,12 +378,13 @@ class Ingest:
     def finish(self, timeout: float) -> tuple[int, str]:
         """Exit status and stdout; fails if the process is not gone within `timeout` seconds."""
         try:
-            out, _ = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
-        self._reader.join(5)
-        return self.proc.returncode, out
+        for reader in self._readers:
+            reader.join(5)
+        return self.proc.returncode, "".join(self.out)
 
 
 def _stuck_run(env: Env, raw) -> tuple[list[str], list[str]]:
@@ -414,18 +420,23 @@ def test_hang_sigterm_stops_within_seconds_loads_what_finished_and_exits_143(env
 @pytest.mark.slow
 def test_hang_ctrl_c_twice_to_the_process_group_stops_at_once_loads_nothing_exits_130(env: Env, raw) -> None:
     sources, _ = _stuck_run(env, raw)
+    # 1,500 questions: dedupe and tagging take the load a few seconds, time for the second signal to land in it
+    (env.folder / "big.md").write_text("# Questions\n\n" + "".join(
+        f"{n}. **What is the role of configuration parameter number {n} in service {n % 37}?**\n\n" for n in range(1, 1501)
+    ))  # fmt: skip
     before = stored(env.db)
     ingest_ = Ingest(env, *sources, group=True)
-    ingest_.wait_for("b.html")
+    ingest_.wait_for("big.md")
     os.killpg(ingest_.proc.pid, signal.SIGINT)  # as a terminal does: every process of the group, workers too
-    time.sleep(0.05)
+    ingest_.wait_for("SIGINT: loading the", timeout=30)
     os.killpg(ingest_.proc.pid, signal.SIGINT)
     started = time.monotonic()
     status, out = ingest_.finish(timeout=60)
     assert took(started) < 30
     assert status == 130, "".join(ingest_.lines)
-    assert "interrupted by SIGINT: stopped at once; nothing of this run was loaded" in "".join(ingest_.lines)
-    assert "Traceback" not in "".join(ingest_.lines)
+    said = "".join(ingest_.lines)
+    assert "interrupted by SIGINT: stopped at once; nothing of this run was loaded" in said, said + out
+    assert "Traceback" not in said, said
     assert stored(env.db) == before
     with duckdb.connect(str(env.db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (1,)  # the baseline's only

@@ -309,6 +309,11 @@ class Warehouse:
             ).fetchall()
         return {row[0]: KnownSource(*row) for row in rows}
 
+    def has_run(self, run_id: str) -> bool:
+        """Whether the run was committed."""
+        with self.open(read_only=True) as con:
+            return con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] > 0
+
     def question_counts(self) -> dict[str, int]:
         """Questions stored per source."""
         with self.open(read_only=True) as con:

@@ -115,7 +115,7 @@ def ingest(
     settings = load_settings(warehouse)
     _quiet_prefect(verbose)
     from flows.ingest import ingest as ingest_flow  # imported late: prefect reads its settings at import
-    from qbank.runners import shield_temporary_server, task_runner, thread_count
+    from qbank.runners import shield_temporary_server, stop_on_signals, task_runner, thread_count
 
     _show_progress()
     try:
@@ -123,17 +123,20 @@ def ingest(
         threads = thread_count(list(sources or []), bool(from_file), settings.fetch)
         chosen = task_runner(runner, dask_address, max_threads=threads)
         ingest_flow = ingest_flow.with_options(task_runner=chosen)
-        summary = ingest_flow(
-            list(sources or []),
-            [str(f) for f in from_file or []],
-            str(settings.warehouse),
-            str(export_dir) if export_dir else None,
-            accept_changes,
-        )
+        progress = logging.getLogger("qbank.progress")
+        with stop_on_signals(progress.warning):  # also while Prefect starts and winds down around the flow
+            summary = ingest_flow(
+                list(sources or []),
+                [str(f) for f in from_file or []],
+                str(settings.warehouse),
+                str(export_dir) if export_dir else None,
+                accept_changes,
+            )
     except QbankError as error:
         raise fail(str(error)) from None
     except Interrupted as stop:
-        raise fail(f"{stop}: stopped at once; nothing of this run was loaded", stop.exit_code) from None
+        what = "the sources that had finished were loaded" if stop.loaded else "nothing of this run was loaded"
+        raise fail(f"{stop}: stopped at once; {what}", stop.exit_code) from None
     typer.echo(render_summary(summary))
     if summary.interrupted:
         raise typer.Exit(exit_code_for(summary.interrupted))
