@@ -13,7 +13,6 @@ rest of the qbank package, so the library stays usable without them.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from qbank.errors import QbankError
 from qbank.interrupt import STOP, Interrupted
+from qbank.sandbox import die_with_parent
 from qbank.settings import FetchSettings
 
 RunnerKind = Literal["thread", "dask"]
@@ -144,10 +144,7 @@ def stop_on_signals(say: Callable[[str], None]) -> Iterator[StopScope]:
 
 def _own_session() -> None:  # runs in the child between fork and exec
     os.setsid()  # out of the terminal's process group: Ctrl-C is ours to handle, not the server's
-    try:  # and on Linux, die with the process that started it, even after kill -9
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    die_with_parent(signal.SIGTERM)  # and on Linux, stop with the process that started it, even after kill -9
 
 
 def shield_temporary_server() -> None:

@@ -18,6 +18,7 @@ budget.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -58,11 +59,24 @@ def _workers() -> ProcessPool:
         return _pool
 
 
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Ask Linux to send `sig` to this process when its parent dies (kill -9 included); elsewhere a no-op."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_signals() -> None:
-    """In a worker: the default death on SIGTERM (pebble's way to stop one), and no Ctrl-C of its own (the
-    terminal sends it to the whole process group; the parent handles it)."""
+    """In a worker: the default death on SIGTERM (pebble's way to stop one), no Ctrl-C of its own (the
+    terminal sends it to the whole process group; the parent handles it), and death with the parent, so a
+    worker grinding through a hostile document does not outlive a qbank killed with -9."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def shutdown() -> None:
