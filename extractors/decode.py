@@ -59,10 +59,11 @@ def binary_signature(content: bytes) -> str | None:
 def detect_charset(content: bytes, declared: str | None, media_type: str) -> str | None:
     """The Python codec that decodes `content`, or None when the bytes are not text.
 
-    Order: byte-order mark, declared charset (HTTP header), `<meta>` charset (HTML), UTF-8, then
-    detection by charset-normalizer. A declared charset is kept only if the bytes decode with it,
-    and a single-byte declaration loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII
-    characters (a wrong "iso-8859-1" header on a UTF-8 page is the common case).
+    Order: byte-order mark, declared charset (HTTP header), `<meta>` charset (HTML), UTF-8, UTF-8
+    with a few invalid bytes (`mostly_utf8`), then detection by charset-normalizer. A declared
+    charset is kept only if the bytes decode with it, and a single-byte declaration loses to UTF-8
+    when the bytes are valid UTF-8 with non-ASCII characters (a wrong "iso-8859-1" header on a UTF-8
+    page is the common case). A codec that does not decode every byte is reported by `invalid_bytes`.
     """
     for bom, codec in _BOMS:
         if content.startswith(bom):
@@ -80,7 +81,7 @@ def detect_charset(content: bytes, declared: str | None, media_type: str) -> str
         if codec in _SINGLE_BYTE_CHARSETS and utf8 and not content.isascii():
             return "utf-8"
         return codec
-    if utf8:
+    if utf8 or mostly_utf8(content):
         return "utf-8"
     if b"\x00" in content[:4096] and charset_normalizer.is_binary(content[:65536]):
         return None
@@ -89,6 +90,30 @@ def detect_charset(content: bytes, declared: str | None, media_type: str) -> str
     if guess in _LATIN_GUESSES and decodes(content, "cp1252"):
         return "cp1252"
     return guess
+
+
+def mostly_utf8(content: bytes) -> bool:
+    """UTF-8 text with a stray invalid byte or two (a bad copy-paste, a truncated character): it has valid
+    multi-byte characters, and at most one invalid sequence per 200 bytes and per such character."""
+    if content.isascii():
+        return False
+    text = content.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - bad
+    return 0 < bad <= min(multibyte, max(1, len(content) // 200))
+
+
+def invalid_bytes(content: bytes, codec: str) -> int:
+    """How many undecodable sequences `content` has in `codec` (each becomes U+FFFD when decoded)."""
+    try:
+        content.decode(codec)
+    except UnicodeDecodeError:
+        return content.decode(codec, errors="replace").count("\ufffd") - content.decode(
+            codec, errors="ignore"
+        ).count("\ufffd")
+    except LookupError:
+        return 0
+    return 0
 
 
 def codec_name(name: str | None) -> str | None:

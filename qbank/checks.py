@@ -6,11 +6,12 @@ shown by `qbank stats`); it never blocks the load, and it never passes silently.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import duckdb
 
-from qbank.records import CheckResult
+from qbank.records import CheckResult, Failure, SourceResult
 
 MAX_ROWS = 20  # offending rows listed per check; the message gives the full count
 
@@ -88,3 +89,27 @@ def run_checks(
     current = dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
     results.append(count_drop_check(previous_counts, current, max_drop))
     return tuple(results)
+
+
+def hold_sudden_drops(
+    results: Sequence[SourceResult], stored: Mapping[str, int], max_drop: float = 0.5
+) -> list[SourceResult]:
+    """Changed sources that lost more than `max_drop` of their stored questions become `suspect`.
+
+    A page that had questions and now has none (or few) is more often a login wall, a cookie banner or an
+    error page served with HTTP 200 than an author deleting their article. Such a source is not loaded:
+    its stored questions stay, its status says why, and the run exits 3; a run with `accept_changes`
+    (`qbank ingest --accept-changes`) applies the drop deliberately.
+    """
+    held = []
+    for result in results:
+        before = stored.get(result.source_uri, 0)
+        now = len(result.items)
+        if result.failure is None and not result.unchanged and before > 0 and now < before * (1 - max_drop):
+            reason = (
+                f"now yields {now} of its {before} stored questions (a login wall or error page?): kept the stored "
+                "ones; run with --accept-changes to apply the drop"
+            )
+            result = replace(result, failure=Failure(result.source_uri, "split", reason, status="suspect"))
+        held.append(result)
+    return held

@@ -41,6 +41,9 @@ ORDER = {"bank": "source_count DESC, cluster_id", "questions": "source_uri, posi
 # free-text lists and the variants are written as JSON text.
 CSV_PIPE_JOINED = ("topics", "related")
 CSV_JSON_TEXT = ("section_path", "follow_ups", "variants")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP): scraped text
+# such as "=HYPERLINK(...)" or "-2+3" gets a leading apostrophe in CSV exports, unless csv_raw.
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,27 +97,37 @@ def _dump(record: dict | list, indent: int | None = None) -> str:
     return json.dumps(record, ensure_ascii=False, indent=indent)
 
 
-def _csv_select(dataset: str) -> str:
+def _csv_select(dataset: str, raw: bool) -> str:
     columns = BANK_COLUMNS if dataset == "bank" else QUESTION_COLUMNS
+    properties = shipped_schema(dataset)["properties"]
+    starts = ", ".join(f"chr({ord(c)})" for c in CSV_FORMULA_START)
     parts = []
     for name in columns:
         if name in CSV_PIPE_JOINED:
-            parts.append(f"array_to_string({name}, '|') AS {name}")
+            value = f"array_to_string({name}, '|')"
         elif name in CSV_JSON_TEXT:
-            parts.append(f"to_json({name})::VARCHAR AS {name}")
+            value = f"to_json({name})::VARCHAR"
         else:
-            parts.append(name)
+            value = name
+        if not raw and "string" in _types(properties[name]):
+            value = f"CASE WHEN left({value}, 1) IN ({starts}) THEN chr(39) || {value} ELSE {value} END"
+        parts.append(f"{value} AS {name}")
     return f"SELECT {', '.join(parts)} FROM export_{dataset} ORDER BY {ORDER[dataset]}"
 
 
-def _write_dataset(con: duckdb.DuckDBPyConnection, dataset: str, fmt: str, path: Path) -> None:
+def _types(spec: dict) -> list[str]:
+    types = spec.get("type", "string")
+    return [types] if isinstance(types, str) else list(types)
+
+
+def _write_dataset(con: duckdb.DuckDBPyConnection, dataset: str, fmt: str, path: Path, csv_raw: bool) -> None:
     def write(tmp: Path) -> None:
         target = str(tmp).replace("'", "''")
         if fmt == "parquet":
             rows = f"SELECT * FROM export_{dataset} ORDER BY {ORDER[dataset]}"
             con.execute(f"COPY ({rows}) TO '{target}' (FORMAT parquet)")
         elif fmt == "csv":
-            con.execute(f"COPY ({_csv_select(dataset)}) TO '{target}' (FORMAT csv, HEADER)")
+            con.execute(f"COPY ({_csv_select(dataset, csv_raw)}) TO '{target}' (FORMAT csv, HEADER)")
         else:
             records = _records(con, dataset)
             if fmt == "json":
@@ -173,13 +186,24 @@ def _datapackage(files: Sequence[tuple[str, str, Path]]) -> dict:
     }
 
 
-def export_bank(db_path: Path, out_dir: Path, formats: Sequence[str], filters: ExportFilters) -> list[Path]:
-    """Write bank.* and questions.* in `formats`, their JSON Schemas and datapackage.json; return the paths."""
+def export_bank(
+    db_path: Path, out_dir: Path, formats: Sequence[str], filters: ExportFilters, *, csv_raw: bool = False
+) -> list[Path]:
+    """Write bank.* and questions.* in `formats`, their JSON Schemas and datapackage.json; return the paths.
+
+    CSV cells that a spreadsheet would run as a formula (starting with = + - @) get a leading apostrophe
+    unless `csv_raw`; the other formats always hold the text as it is.
+    """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
         raise QbankError(f"unknown export format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
-    (out_dir / SCHEMA_DIR).mkdir(parents=True, exist_ok=True)
+    try:
+        (out_dir / SCHEMA_DIR).mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise QbankError(f"cannot export to {out_dir}: it is a file, not a folder") from None
+    except OSError as error:
+        raise QbankError(f"cannot export to {out_dir}: {error.strerror or error}") from None
     ordered = [f for f in FORMATS if f in formats]
     written: list[tuple[str, str, Path]] = []
     with Warehouse(db_path).open(read_only=True) as con:
@@ -187,7 +211,7 @@ def export_bank(db_path: Path, out_dir: Path, formats: Sequence[str], filters: E
         for dataset in DATASETS:
             for fmt in ordered:
                 path = out_dir / f"{dataset}.{fmt}"
-                _write_dataset(con, dataset, fmt, path)
+                _write_dataset(con, dataset, fmt, path, csv_raw)
                 written.append((dataset, fmt, path))
     paths = [path for _, _, path in written]
     for dataset in DATASETS:

@@ -7,16 +7,24 @@ Politeness: robots.txt per host (RFC 9309, parsed by protego, cached per Fetcher
 concurrency limit and delay (robots.txt Crawl-delay honoured), retries with exponential backoff and
 jitter on connection errors, 429 and 5xx (Retry-After honoured, capped by `backoff_max`), conditional
 GET from what the warehouse remembers. Safety: a cap on the body size after decompression (so a gzip
-bomb stops at the cap instead of filling memory), on redirects and on the total download time.
+bomb stops at the cap instead of filling memory) and on redirects; a hard wall-clock deadline per source
+(`max_seconds`) that every socket read and write is held to, so a server trickling its headers or body a
+byte at a time cannot hold a worker; no redirect from a public address into a private network; only
+regular files are read (a named pipe, socket or device is skipped without being opened for reading).
+A stop request (`qbank.interrupt.STOP`: SIGTERM, Ctrl-C) ends every wait within a fraction of a second.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import ipaddress
 import logging
 import os
 import random
+import re
+import socket
+import stat
 import tempfile
 import threading
 import time
@@ -33,12 +41,15 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import brotli
+import httpcore
 import httpx
 from protego import Protego
 
 from extractors.decode import binary_signature as _binary_signature
 from extractors.decode import is_pdf as _is_pdf
 from extractors.decode import detect_charset as detect_charset  # re-exported: part of fetch's API
+from extractors.decode import invalid_bytes
+from qbank.interrupt import STOP
 from qbank.records import Failure, KnownSource, NotModified, RawDocument
 from qbank.settings import FetchSettings
 from qbank.sources import normalize_url
@@ -79,6 +90,8 @@ _REFUSAL_NOTES: dict[str, str] = {}
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _ACCEPT = "text/html, text/markdown, text/x-rst, text/plain;q=0.9, application/x-ipynb+json;q=0.9, application/pdf;q=0.8, */*;q=0.1"
 _CHUNK = 64 * 1024
+# h11's words for a body that ended before its Content-Length
+_SHORT_BODY = re.compile(r"received (?P<received>\d+) bytes, expected (?P<expected>\d+)")
 # How long a robots.txt verdict is kept. RFC 9309 allows a day; a failed fetch is kept only minutes,
 # long enough that one run does not hammer a dead host, short enough that a long-lived process recovers.
 _ROBOTS_TTL = 24 * 3600.0
@@ -124,26 +137,164 @@ class _Robots:
     expires: float = 0.0  # time.monotonic() after which robots.txt is fetched again
 
 
+# How often a blocked socket read or lock wait wakes up to look at the deadline and the stop flag.
+_POLL = 0.25
+
+
+class _Deadline:
+    """The wall-clock limit (`max_seconds`) of the source each thread is fetching.
+
+    Kept per thread: a thread fetches one source at a time, and httpx does a request's socket I/O in the
+    calling thread. Time spent queued for a host's slot, its crawl delay or its robots.txt does not
+    count: the limit is on how long the server takes, not on how busy the host's queue is.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def running(self, seconds: float) -> Iterator[None]:
+        self._local.expires = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._local.expires = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            if getattr(self._local, "expires", None) is not None:
+                self._local.expires += time.monotonic() - started
+
+    def remaining(self) -> float | None:
+        """Seconds left for this thread's source; None outside a fetch."""
+        expires = getattr(self._local, "expires", None)
+        return None if expires is None else expires - time.monotonic()
+
+    def out_of_time(self) -> bool:
+        remaining = self.remaining()
+        return remaining is not None and remaining <= 0
+
+    def cap(self, timeout: float | None, timed_out: type[Exception]) -> float | None:
+        """`timeout` cut to the time left; raises `timed_out` when none is left or a stop was requested."""
+        STOP.check()
+        remaining = self.remaining()
+        if remaining is None:
+            return timeout
+        if remaining <= 0:
+            raise timed_out("the source's time limit (max_seconds) has passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def wait(self, lock: threading.Lock | threading.Semaphore) -> None:
+        """Acquire `lock`, off the clock, giving up when a stop is requested."""
+        with self.paused():
+            while not lock.acquire(timeout=_POLL):
+                STOP.check()
+
+
+class _WatchedStream(httpcore.NetworkStream):
+    """A connection whose reads and writes end by the source's deadline, or at once on a stop request.
+
+    A read waits in slices of `_POLL` seconds up to httpx's read timeout, so a server that trickles a byte
+    every few seconds still meets the deadline. Writes are not sliced (a send that timed out may have sent
+    part of its buffer), only capped: requests are small.
+    """
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = self._deadline.cap(_POLL, httpcore.ReadTimeout)
+            if end is not None:
+                if time.monotonic() >= end:
+                    raise httpcore.ReadTimeout("timed out")
+                wait = min(wait, end - time.monotonic())  # type: ignore[type-var]
+            try:
+                return self._stream.read(max_bytes, max(wait, 0.001))  # type: ignore[arg-type]
+            except httpcore.ReadTimeout:
+                continue  # a slice ended: look at the clocks again
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.cap(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:  # type: ignore[no-untyped-def]
+        limit = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        return _WatchedStream(self._stream.start_tls(ssl_context, server_hostname, limit), self._deadline)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
+
+
+class _WatchedBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every connection held to the source's deadline."""
+
+    def __init__(self, backend: httpcore.NetworkBackend, deadline: _Deadline) -> None:
+        self._backend = backend
+        self._deadline = deadline
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # type: ignore[no-untyped-def]
+        limit = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, limit, local_address, socket_options)
+        return _WatchedStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # type: ignore[no-untyped-def]
+        limit = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        return _WatchedStream(self._backend.connect_unix_socket(path, limit, socket_options), self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        STOP.sleep(seconds)
+
+
+def _watch_network(client: httpx.Client, deadline: _Deadline) -> None:
+    """Put every connection pool of `client` (direct, and proxies from the environment) on the deadline.
+
+    httpx does not take a network backend, so the pools' backend is swapped in place; should a new httpx
+    lay its pools out differently this fails loudly rather than leave the deadline unenforced.
+    """
+    pools = [getattr(t, "_pool", None) for t in (client._transport, *client._mounts.values()) if t is not None]
+    watched = 0
+    for pool in pools:
+        if pool is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = _WatchedBackend(pool._network_backend, deadline)
+            watched += 1
+    if not watched:
+        raise RuntimeError("cannot hold httpx connections to a deadline: unexpected httpx transport layout")
+
+
 class _HostGate:
     """Per-host politeness: at most `limit` requests at once, starts spaced `delay` seconds apart."""
 
-    def __init__(self, limit: int, delay: float, sleep: Callable[[float], None]) -> None:
+    def __init__(self, limit: int, delay: float, sleep: Callable[[float], None], deadline: _Deadline) -> None:
         self._slots = threading.BoundedSemaphore(max(1, limit))
         self._lock = threading.Lock()
         self._next_start = 0.0
         self._sleep = sleep
+        self._deadline = deadline
         self.delay = delay
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        with self._slots:
+        self._deadline.wait(self._slots)  # queued behind other requests to the host: off the clock
+        try:
             with self._lock:
                 now = time.monotonic()
                 start = max(now, self._next_start)
                 self._next_start = start + self.delay
             if start > now:
-                self._sleep(start - now)
+                with self._deadline.paused():
+                    self._sleep(start - now)
             yield
+        finally:
+            self._slots.release()
 
 
 class Fetcher:
@@ -159,16 +310,22 @@ class Fetcher:
         self,
         settings: FetchSettings,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = STOP.sleep,
         transport: httpx.BaseTransport | None = None,
+        resolve: Callable[[str], list[str]] | None = None,
     ) -> None:
         """Args:
         settings: the fetch group of `Settings`.
-        sleep: how to wait between retries and per-host requests (tests record the waits).
+        sleep: how to wait between retries and per-host requests (tests record the waits); the default
+            wakes up on a stop request.
         transport: an httpx transport, for tests; None for the network.
+        resolve: host name -> its IP addresses, to tell private networks from public ones (tests pretend
+            a loopback server is public); None: the system resolver.
         """
         self.settings = settings
         self._sleep = sleep
+        self._resolve = resolve
+        self._deadline = _Deadline()
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate, br"},
             timeout=httpx.Timeout(
@@ -178,6 +335,8 @@ class Fetcher:
             follow_redirects=False,  # followed by hand: each hop is checked against robots.txt and the limit
             transport=transport,
         )
+        if transport is None:
+            _watch_network(self._client, self._deadline)
         self._lock = threading.Lock()
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, _Robots] = {}
@@ -201,7 +360,8 @@ class Fetcher:
         try:
             scheme = urlsplit(uri).scheme.lower()
             if scheme in ("http", "https"):
-                return self._fetch_url(uri, known)
+                with self._deadline.running(self.settings.max_seconds):
+                    return self._fetch_url(uri, known)
             if len(scheme) > 1:  # one letter is a Windows drive
                 raise _Refused(f"unsupported scheme {scheme}: only http(s) URLs and local files")
             return _read_file(uri, self.settings.max_bytes)
@@ -274,8 +434,13 @@ class Fetcher:
         )
 
     def _follow(self, url: str, headers: dict[str, str], *, check_robots: bool) -> _Reply:
-        """GET `url`, following redirects up to the limit; each hop is checked against robots.txt."""
+        """GET `url`, following redirects up to the limit; each hop is checked against robots.txt.
+
+        A redirect from a public address into a private network (loopback, RFC 1918, link-local: an
+        intranet admin page, a cloud metadata service) is refused unless the starting URL was private too.
+        """
         seen = {url}
+        start_private: bool | None = None  # resolved at the first redirect only
         for _ in range(self.settings.max_redirects + 1):
             if check_robots:
                 self._check_robots(url)
@@ -290,6 +455,10 @@ class Fetcher:
                 raise _RedirectRefused(f"redirected to an unsupported address: {_one_line(location)[:200]}")
             if target in seen:
                 raise _RedirectRefused(f"redirect loop: {target} redirects back to itself")
+            if start_private is None:
+                start_private = self._is_private(next(iter(seen)))
+            if not start_private and self._is_private(target):
+                raise _Refused(f"refused a redirect from a public address to a private one: {target}")
             seen.add(target)
             url = target
         raise _RedirectRefused(f"too many redirects (more than {self.settings.max_redirects})")
@@ -308,9 +477,14 @@ class Fetcher:
                         body = self._read_body(response, url) if 200 <= response.status_code < 300 else b""
                         return _Reply(url, response.status_code, response.headers, body, attempt)
             except httpx.TransportError as exc:
+                if self._deadline.out_of_time():
+                    raise _Refused(self._too_slow(url)) from exc
                 if attempt >= s.retries:
                     raise _Refused(_transport_message(exc, url, s, attempt)) from exc
                 wait = self._backoff(attempt, None)
+            remaining = self._deadline.remaining()
+            if remaining is not None and wait >= remaining:
+                raise _Refused(f"gave up on {url}: waiting {wait:.1f}s to retry would pass the {s.max_seconds:g}s limit (max_seconds)")
             # Sleep outside the host slot and with the connection released.
             logger.info("retrying %s in %.2fs (retry %d of %d)", url, wait, attempt + 1, s.retries)
             self._sleep(wait)
@@ -328,14 +502,30 @@ class Fetcher:
             # Refuse before downloading what we could not read anyway.
             raise _Refused(_unsupported_message(media), status="skipped")
         decoder = _BoundedDecoder(response.headers.get("Content-Encoding", ""), limit)
-        deadline = time.monotonic() + self.settings.max_seconds
         body = bytearray()
-        for chunk in response.iter_raw(_CHUNK):
+        received = 0
+        for chunk in response.iter_raw(_CHUNK):  # every socket read inside is held to the deadline
+            received += len(chunk)
             body += decoder.decode(chunk)
-            if time.monotonic() > deadline:
-                raise _Refused(f"download took longer than {self.settings.max_seconds:g}s: {url}")
         body += decoder.finish()
+        if declared.isdigit() and received < int(declared):
+            raise _Refused(
+                f"truncated response: {received:,} of the {int(declared):,} bytes its Content-Length announced "
+                f"arrived from {url}"
+            )
         return bytes(body)
+
+    def _too_slow(self, url: str) -> str:
+        return f"download took longer than {self.settings.max_seconds:g}s (max_seconds): {url} answers too slowly"
+
+    def _is_private(self, url: str) -> bool:
+        """Whether the URL's host is in a private network (loopback, RFC 1918, link-local, ...)."""
+        host = urlsplit(url).hostname or ""
+        try:
+            addresses = [host] if _is_ip(host) else (self._resolve or _resolve_host)(host)
+        except OSError:
+            return False  # cannot tell: the request itself will fail to connect
+        return any(not ipaddress.ip_address(a.split("%", 1)[0]).is_global for a in addresses)
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         """Seconds to wait before retry `attempt + 1`: Retry-After if given, else exponential with jitter."""
@@ -352,7 +542,8 @@ class Fetcher:
             gate = self._gates.get(key)
             if gate is None:
                 s = self.settings
-                gate = self._gates[key] = _HostGate(s.per_host_concurrency, s.per_host_delay, self._sleep)
+                gate = _HostGate(s.per_host_concurrency, s.per_host_delay, self._sleep, self._deadline)
+                self._gates[key] = gate
             return gate
 
     # -- robots.txt ---------------------------------------------------------------------------------
@@ -368,13 +559,16 @@ class Fetcher:
         """The host's robots.txt, fetched once per Fetcher and TTL (one thread fetches, the others wait)."""
         with self._lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
-        with lock:
+        self._deadline.wait(lock)  # another thread is reading it: off this source's clock
+        try:
             robots = self._robots.get(origin)
             if robots is None or time.monotonic() > robots.expires:
                 robots = self._load_robots(origin)
                 ttl = _ROBOTS_FAILURE_TTL if robots.refusal is not None else _ROBOTS_TTL
                 robots = self._robots[origin] = replace(robots, expires=time.monotonic() + ttl)
             return robots
+        finally:
+            lock.release()
 
     def _load_robots(self, origin: str) -> _Robots:
         """Fetch and parse robots.txt following RFC 9309: 4xx allows all; 5xx or 429 disallows all."""
@@ -401,13 +595,40 @@ class Fetcher:
 # -- local files ------------------------------------------------------------------------------------
 
 
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_regular(mode: int, path: Path) -> _Refused | None:
+    """A refusal for anything but a regular file: reading a pipe or device can block forever or never end."""
+    if stat.S_ISDIR(mode):
+        return _Refused(f"is a folder, not a file: {path}")
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+    return _Refused(f"not a regular file: {path} is {kind}", status="skipped")
+
+
 def _read_file(uri: str, limit: int) -> RawDocument:
     path = Path(uri)
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limit:
-                raise _Refused(f"file of {size:,} bytes is over the {_size(limit)} limit (max_bytes): {path}")
+        # stat() first: opening a named pipe for reading blocks until a writer shows up.
+        refusal = _not_regular(os.stat(path).st_mode, path)
+        if refusal is not None:
+            raise refusal
+        # O_NONBLOCK: should the path become a pipe between stat() and open(), open() still returns.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            refusal = _not_regular(info.st_mode, path)
+            if refusal is not None:
+                raise refusal
+            if info.st_size > limit:
+                raise _Refused(f"file of {info.st_size:,} bytes is over the {_size(limit)} limit (max_bytes): {path}")
             content = handle.read(limit + 1)
     except FileNotFoundError:
         raise _Refused(f"file no longer exists: {path}") from None
@@ -439,6 +660,7 @@ def _make_document(
     if not content.strip():
         raise _Refused(empty_reason)
     binary = _binary_signature(content)
+    warnings = ()
     if _is_pdf(content):  # read through its text layer by the extract stage, whatever it was served as
         media_type, charset = "application/pdf", None
     else:
@@ -449,6 +671,8 @@ def _make_document(
         charset = detect_charset(content, declared_charset, media_type)
         if charset is None:
             raise _Refused(f"unsupported content: the body is binary data, not text (served as {media_type})", "skipped")
+        if bad := invalid_bytes(content, charset):
+            warnings = (f"{bad} invalid {charset} byte sequence{'s' if bad > 1 else ''} replaced with U+FFFD",)
     return RawDocument(
         source_uri=uri,
         sha256=hashlib.sha256(content).hexdigest(),
@@ -459,6 +683,7 @@ def _make_document(
         http_status=http_status,
         etag=etag,
         last_modified=last_modified,
+        warnings=warnings,
     )
 
 
@@ -649,6 +874,9 @@ def _transport_message(exc: httpx.TransportError, url: str, settings: FetchSetti
         message = f"could not resolve host {urlsplit(url).hostname}"
     elif isinstance(exc, httpx.ConnectError) and ("ssl" in lowered or "certificate" in lowered):
         message = f"TLS error connecting to {host}: {text}"
+    elif isinstance(exc, httpx.RemoteProtocolError) and (short := _SHORT_BODY.search(text)):
+        received, expected = int(short["received"]), int(short["expected"])
+        message = f"truncated response: {received:,} of the {expected:,} bytes its Content-Length announced arrived from {url}"
     elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
         message = f"connection closed before the whole response arrived from {url}"
     else:
@@ -672,6 +900,19 @@ def _parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _resolve_host(host: str) -> list[str]:
+    """The IP addresses a host name resolves to (the system resolver)."""
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)})
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _origin(url: str) -> str:

@@ -12,11 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 
 from extractors import extract
+from qbank.checks import hold_sudden_drops
 from qbank.classify import classify
 from qbank.classify import load_cues as kind_cues
-from qbank.clean import Cues, load_cues
+from qbank.clean import load_cues
 from qbank.dedupe import Curation, dedupe, load_curation
 from qbank.dedupe.vectors import KeyVectors, key_digest, key_vectors
 from qbank.discover import discover
@@ -25,17 +27,23 @@ from qbank.errors import SourceError
 from qbank.fetch import Fetcher, FetchResult, store_raw
 from qbank.normalize import match_keys, matching_text, to_questions
 from qbank.records import (
+    BlockFates,
     DedupeResult,
     DiscoverRequest,
     Discovery,
     Failure,
     KnownSource,
     NotModified,
+    QAItem,
+    RawDocument,
+    Rejected,
     RunInfo,
     RunSummary,
     SourceResult,
+    StructuredDoc,
 )
-from qbank.settings import FetchSettings, Settings
+from qbank.sandbox import run_with_budget
+from qbank.settings import FetchSettings, Settings, SplitSettings
 from qbank.split import split_document
 from qbank.tag import Tagger
 from warehouse.store import StoredVectors, Warehouse
@@ -70,22 +78,40 @@ def process_source(
 
     raw = store_raw(fetched, settings.raw_dir)
     try:
-        doc = extract(raw)
+        # In a worker process with a time budget: a hostile document cannot hold this thread (qbank/sandbox.py).
+        doc, items, rejected, fates, warning = run_with_budget(
+            settings.parse_seconds, "parsing", parse, raw, settings.split, cue_file(settings),
+            settings.data_dir / "kinds.yaml",
+        )
     except SourceError as error:
         return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
-    # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
-    # its rejected candidates show why.
-    result = split_document(doc, settings.split, _split_cues(settings))
-    items = tuple(classify(result.items, doc, kind_cues(settings.data_dir / "kinds.yaml")))
+    return SourceResult(uri, replace(raw, content=b""), doc, items, rejected, fates=fates, warning=warning)
+
+
+def parse(
+    raw: RawDocument, split_settings: SplitSettings, cue_file: Path, kind_file: Path
+) -> tuple[StructuredDoc, tuple[QAItem, ...], tuple[Rejected, ...], BlockFates, str | None]:
+    """extract -> split -> classify for one document; raises SourceError when it cannot be read.
+
+    Returns the document without its blocks, the questions, the rejected blocks, where every block went, and
+    the split's warning. The cue files are read once per worker process.
+    """
+    try:
+        doc = extract(raw)
+        # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
+        # its rejected candidates show why.
+        result = split_document(doc, split_settings, load_cues(cue_file))
+        items = tuple(classify(result.items, doc, kind_cues(kind_file)))
+    except RecursionError:
+        raise SourceError("the document is nested too deeply to parse") from None
     # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
     # leaving them here keeps what crosses from a worker to the loader small.
-    return SourceResult(uri, replace(raw, content=b""), replace(doc, blocks=()), items, result.rejected,
-                        fates=result.fates, warning=result.warning(settings.split))
+    return replace(doc, blocks=()), items, result.rejected, result.fates, result.warning(split_settings)
 
 
-def _split_cues(settings: Settings) -> Cues:
-    """The splitter's wording cues: `split.cues_file`, else the data folder's cues.yaml (read once per file)."""
-    return load_cues(settings.split.cues_file or settings.data_dir / "cues.yaml")
+def cue_file(settings: Settings) -> Path:
+    """The splitter's wording cues: `split.cues_file`, else the data folder's cues.yaml."""
+    return settings.split.cues_file or settings.data_dir / "cues.yaml"
 
 
 def new_run(settings: Settings) -> RunInfo:
@@ -97,6 +123,8 @@ def new_run(settings: Settings) -> RunInfo:
 def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) -> RunSummary:
     """Normalize, dedupe against the bank already in the warehouse, tag, and load in one transaction."""
     store = Warehouse(settings.warehouse)
+    if not run.accept_changes:  # a source that suddenly lost its questions keeps them, as `suspect`
+        results = hold_sudden_drops(results, store.question_counts(), settings.max_question_drop)
     changed = [r for r in results if r.failure is None and not r.unchanged]
     questions = to_questions([item for r in changed for item in r.items])
     curation = load_curation(settings.data_dir / "curation.yaml")
@@ -138,6 +166,11 @@ def _tagger(settings: Settings) -> Tagger:
     return Tagger.from_taxonomy(settings.data_dir / "taxonomy.yaml", settings.tag)
 
 
+def run_recorded(settings: Settings, run_id: str) -> bool:
+    """Whether run `run_id` was committed to the warehouse."""
+    return Warehouse(settings.warehouse).has_run(run_id)
+
+
 def known_sources(settings: Settings) -> dict[str, KnownSource]:
     return Warehouse(settings.warehouse).known_sources()
 
@@ -174,5 +207,6 @@ class Progress:
             detail = f"{len(r.items)} questions" if r.items else "no interview questions found"
             if r.warning:
                 detail += f"; warning: {r.warning}"
+            detail = "; ".join((detail, *(r.raw.warnings if r.raw else ())))
         width = len(str(self.total))
         return f"[{self.done:>{width}}/{self.total}] {status:<9} {r.source_uri}" + (f"  ({detail})" if detail else "")

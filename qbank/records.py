@@ -21,7 +21,9 @@ from datetime import datetime
 from typing import Literal
 
 BlockKind = Literal["heading", "paragraph", "list_item", "code", "table", "quote", "rule", "html"]
-SourceStatus = Literal["ok", "unchanged", "failed", "skipped"]
+# suspect: the source suddenly lost most or all of its questions (a login wall, an error page served as
+# 200); its stored questions are kept until a run with accept_changes applies the drop.
+SourceStatus = Literal["ok", "unchanged", "failed", "skipped", "suspect", "removed"]
 Kind = Literal["technical", "coding", "behavioral", "situational", "problem-solving"]
 Level = Literal["beginner", "intermediate", "advanced"]
 # How a source came to be ingested: named by the user, or discovered (qbank/discover.py).
@@ -42,6 +44,7 @@ class RawDocument:
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    warnings: tuple[str, ...] = ()  # read, but not cleanly: e.g. invalid UTF-8 bytes replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +214,7 @@ class KnownSource:
     etag: str | None = None
     last_modified: str | None = None
     status: str = "ok"  # last recorded status; only an "ok" source can be reported unchanged
+    question_count: int = 0  # questions stored from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +276,8 @@ class RunInfo:
     run_id: str  # 'r_' + UTC timestamp + random suffix: sorts by start time
     started_at: datetime
     settings_hash: str = ""
+    accept_changes: bool = False  # apply a source's sudden loss of questions instead of holding it as suspect
+    interrupted: str | None = None  # the signal that stopped the run early (SIGTERM, SIGINT); runs.status 'interrupted'
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +296,7 @@ class SourceSummary:
 
     source_uri: str
     status: SourceStatus
-    reason: str | None = None  # one-line error for failed/skipped sources
+    reason: str | None = None  # one-line error for failed/skipped/suspect sources, or a warning for an ok one
     added: int = 0  # questions new in this run
     kept: int = 0  # questions already loaded and still present (or kept after a failed re-fetch)
     removed: int = 0  # questions no longer in the source
@@ -302,7 +308,7 @@ class RunSummary:
     """The result of `Warehouse.load_run`: counts per source and in total, and the checks."""
 
     run_id: str
-    status: str  # "ok" | "partial" (some source failed) | "failed" (every source failed)
+    status: str  # "ok" | "partial" (some source failed) | "failed" (every source failed) | "interrupted"
     sources: tuple[SourceSummary, ...] = ()
     questions_added: int = 0
     questions_kept: int = 0
@@ -311,6 +317,8 @@ class RunSummary:
     clusters_total: int = 0
     checks: tuple[CheckResult, ...] = ()
     discovery: DiscoveryReport | None = None  # when the run discovered sources (sitemaps, feeds, a crawl, links)
+    interrupted: str | None = None  # the signal that stopped the run early; only finished sources were loaded
+    not_read: tuple[str, ...] = ()  # sources an interrupted run did not get to
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 from qbank.records import DiscoveryReport, RunSummary
+from qbank.terminal import safe
 
 
 def render_summary(summary: RunSummary, *, width: int = 100) -> str:
-    """A per-source table, then totals and any data-quality warnings."""
+    """A per-source table, then totals and any data-quality warnings; source names and reasons come from
+    outside (file names, servers), so their control characters are escaped."""
     rows = [("status", "added", "kept", "removed", "source")]
     for s in summary.sources:
-        rows.append((s.status, str(s.added), str(s.kept), str(s.removed), _shorten(s.source_uri, width - 40)))
+        rows.append((s.status, str(s.added), str(s.kept), str(s.removed), _shorten(safe(s.source_uri), width - 40)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["", f"run {summary.run_id}: {summary.status}"]
     for i, row in enumerate(rows):
@@ -21,9 +23,9 @@ def render_summary(summary: RunSummary, *, width: int = 100) -> str:
             lines.append("  " + "  ".join("-" * w for w in widths) + "  ------")
     for s in summary.sources:
         if s.reason:
-            lines.append(f"  {s.status}: {s.source_uri}: {s.reason}")
+            lines.append(f"  {s.status}: {safe(s.source_uri)}: {safe(s.reason)}")
         if s.warning:
-            lines.append(f"  warning: {s.source_uri}: {s.warning}")
+            lines.append(f"  warning: {safe(s.source_uri)}: {safe(s.warning)}")
     by_status = Counter(s.status for s in summary.sources)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
     lines.append(
@@ -31,10 +33,17 @@ def render_summary(summary: RunSummary, *, width: int = 100) -> str:
         f"{summary.questions_kept} kept, -{summary.questions_removed} removed, "
         f"{summary.questions_total} in warehouse | clusters: {summary.clusters_total}"
     )
+    if summary.interrupted:
+        shown = ", ".join(safe(uri) for uri in summary.not_read[:5])
+        more = f" (+{len(summary.not_read) - 5} more)" if len(summary.not_read) > 5 else ""
+        lines.append(
+            f"interrupted by {summary.interrupted}: loaded the {len(summary.sources)} sources that had finished; "
+            f"{len(summary.not_read)} not read" + (f": {shown}{more}" if shown else "")
+        )
     for check in summary.checks:
         if not check.ok:
             rows_hint = f" (e.g. {', '.join(check.rows[:3])})" if check.rows else ""
-            lines.append(f"warning: {check.name}: {check.message}{rows_hint}")
+            lines.append(f"warning: {check.name}: {safe(check.message + rows_hint)}")
     if summary.discovery is not None:
         lines.extend(render_discovery(summary.discovery, width=width))
     return "\n".join(lines)

@@ -27,7 +27,10 @@ class FetchSettings(BaseModel):
     user_agent: str = "qbank/0.1 (+https://github.com/qbank/qbank; interview-question curation)"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    max_seconds: float = 120.0  # whole download of one URL, so a server trickling bytes cannot hold a worker
+    # Hard wall-clock limit on fetching one URL (robots.txt, redirects, retries, headers and body), held by
+    # every socket read, so a server trickling bytes cannot hold a worker. Time queued behind other
+    # requests to the same host (per_host_concurrency, Crawl-delay) does not count.
+    max_seconds: float = 120.0
     max_redirects: int = 5
     max_bytes: int = 10 * 1024 * 1024  # largest body we read (after decompression)
     retries: int = 3
@@ -106,6 +109,9 @@ class TagSettings(BaseModel):
 
 class ExportSettings(BaseModel):
     formats: tuple[str, ...] = ("json", "jsonl", "csv", "parquet")
+    # CSV cells starting with = + - @ get a leading apostrophe so a spreadsheet does not run them as a
+    # formula; True keeps them as they are (`qbank export --csv-raw`).
+    csv_raw: bool = False
 
 
 class Settings(BaseSettings):
@@ -123,6 +129,12 @@ class Settings(BaseSettings):
     # Sources per Prefect task in the ingest flow: one task per source costs ~0.1 s of Prefect bookkeeping
     # (docs/scaling.md has the measurements); batches keep that small and still spread over workers.
     sources_per_task: int = Field(default=20, ge=1)
+    # Wall-clock budget to parse one document (extract, split, classify) in a worker process; a document
+    # over it fails with a reason instead of holding the run (qbank/sandbox.py).
+    parse_seconds: float = Field(default=30.0, gt=0)
+    # A source that loses more than this share of its stored questions in one run is held as `suspect`
+    # (its questions kept) unless the run accepts changes: a login wall must not empty the bank.
+    max_question_drop: float = Field(default=0.5, ge=0, le=1)
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     split: SplitSettings = Field(default_factory=SplitSettings)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from qbank.records import Failure
+from qbank.records import Failure, KnownSource
 
 # Extensions picked up when a folder is searched. A file named explicitly is always listed:
 # the fetcher decides from its content whether it can be read.
@@ -42,7 +42,7 @@ def expand_sources(args: Sequence[str], from_files: Sequence[Path] = ()) -> tupl
     failures: list[Failure] = []
     pending: list[tuple[str, Path]] = [(arg, Path.cwd()) for arg in args]
     for list_file in from_files:
-        lines, failure = _read_list_file(Path(list_file))
+        lines, failure = read_list_file(Path(list_file))
         if failure is not None:
             failures.append(failure)
         base = Path(list_file).expanduser().resolve().parent
@@ -55,8 +55,38 @@ def expand_sources(args: Sequence[str], from_files: Sequence[Path] = ()) -> tupl
     return list(uris), failures
 
 
-def _read_list_file(path: Path) -> tuple[list[str], Failure | None]:
-    """The sources named in one list file, comments and blank lines removed."""
+def gone_from_folders(
+    args: Sequence[str], known: Mapping[str, KnownSource], listed: Iterable[str], from_files: Sequence[Path] = ()
+) -> list[Failure]:
+    """Files the warehouse has from a folder named in `args` (or in a list file) that are gone from it.
+
+    Each becomes a failure that keeps the file's questions and says how to retire them (`qbank remove`);
+    a folder never named again is not looked at.
+    """
+    named: list[tuple[str, Path]] = [(arg, Path.cwd()) for arg in args]
+    for list_file in from_files:
+        lines, _ = read_list_file(Path(list_file))
+        named.extend((line, Path(list_file).expanduser().resolve().parent) for line in lines)
+    folders = []
+    for arg, base in named:
+        path = base / Path(arg.strip()).expanduser()
+        if arg.strip() and path.is_dir():
+            folders.append(path.resolve())
+    seen = set(listed)
+    gone = []
+    for uri, source in sorted(known.items()):
+        if uri in seen or "://" in uri:
+            continue
+        path = Path(uri)
+        folder = next((f for f in folders if path.is_relative_to(f)), None)
+        if folder is not None and not path.exists():
+            held = f"its {source.question_count} questions are kept" if source.question_count else "nothing is kept"
+            gone.append(Failure(uri, "list", f"file is gone from {folder}: {held}; `qbank remove` retires it"))
+    return gone
+
+
+def read_list_file(path: Path) -> tuple[list[str], Failure | None]:
+    """The sources named in one list file, comments and blank lines removed (a Failure if unreadable)."""
     try:
         text = path.expanduser().read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -113,7 +143,8 @@ def _walk_folder(root: Path) -> Iterable[Path]:
 
 
 def normalize_url(url: str) -> str | None:
-    """Lower-case scheme and host, drop the fragment and default port, give an empty path "/".
+    """Lower-case scheme and host, drop the fragment and default port, give an empty path "/", and
+    resolve "." and ".." segments (RFC 3986 5.2.4), so `/a/b/../../ok.md` and `/ok.md` are one source.
 
     Returns None when the text is not an http(s) URL with a host.
     """
@@ -132,7 +163,29 @@ def normalize_url(url: str) -> str | None:
         host = f"{host}:{port}"
     userinfo = parts.netloc.rpartition("@")[0]
     netloc = f"{userinfo}@{host}" if userinfo else host
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, netloc, remove_dot_segments(parts.path) or "/", parts.query, ""))
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4: "/a/b/../c/./d" -> "/a/c/d"; ".." never climbs above the root."""
+    if "." not in path:
+        return path
+    output: list[str] = []
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        if segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")  # "/a/b/.." is "/a/": the result names a folder
+        elif segment == ".":
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    result = "/".join(output)
+    return result if not path.startswith("/") or result.startswith("/") else "/" + result
 
 
 def _one_line(exc: BaseException) -> str:

@@ -461,3 +461,51 @@ def test_local_file_over_the_limit_is_refused(tmp_path: Path, fetcher: Fetcher) 
     path = tmp_path / "huge.txt"
     path.write_bytes(b"x" * (FAST.max_bytes + 1))
     assert failure(fetcher.fetch(str(path))).reason == f"file of 262,145 bytes is over the 256 KB limit (max_bytes): {path}"
+
+
+# -- the per-source deadline ------------------------------------------------------------------------
+
+
+def test_time_queued_behind_the_same_host_does_not_count_against_the_deadline(server: HTTPServer) -> None:
+    """Two 1.2 s answers from one host that serves one request at a time: the second source waits 1.2 s
+    for its turn, and still finishes within its own 2 s (max_seconds) because waiting is off its clock."""
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.2)
+        return Response(PAGE, content_type="text/html")
+
+    server.expect_request("/one").respond_with_handler(slow)
+    server.expect_request("/two").respond_with_handler(slow)
+    patient = FAST.model_copy(update={"max_seconds": 2.0, "per_host_concurrency": 1, "retries": 0})
+    with Fetcher(patient) as fetcher:
+        started = time.monotonic()
+        results = fetcher.fetch_all([server.url_for("/one"), server.url_for("/two")])
+    assert all(isinstance(r, RawDocument) for r in results), results
+    assert time.monotonic() - started >= 2.4  # one after the other
+
+
+def test_a_stop_request_ends_a_trickling_download_at_once(server: HTTPServer) -> None:
+    from qbank.interrupt import STOP, Interrupted
+
+    release = threading.Event()
+
+    def stalling(request: Request) -> Response:
+        def body() -> Iterator[bytes]:
+            yield PAGE[:40]
+            release.wait(10)
+
+        return Response(body(), content_type="text/html", headers={"Content-Length": str(len(PAGE))})
+
+    server.expect_request("/stall").respond_with_handler(stalling)
+    timer = threading.Timer(0.5, STOP.request, args=("SIGTERM",))
+    timer.start()
+    try:
+        with Fetcher(FAST.model_copy(update={"max_seconds": 30.0, "read_timeout": 30.0})) as fetcher:
+            started = time.monotonic()
+            with pytest.raises(Interrupted):
+                fetcher.fetch(server.url_for("/stall"))
+        assert time.monotonic() - started < 2
+    finally:
+        timer.cancel()
+        STOP.clear()
+        release.set()

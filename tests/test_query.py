@@ -84,7 +84,7 @@ def test_stats_reports_sources_questions_runs(wh: Warehouse) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["totals"] == {
-        "sources_ok": 3, "sources_failed": 1, "sources_skipped": 0, "questions": 7, "clusters": 6,
+        "sources_ok": 3, "sources_failed": 1, "sources_skipped": 0, "sources_suspect": 0, "questions": 7, "clusters": 6,
         "clusters_multi_source": 1, "clusters_with_answer": 4, "topics_used": 4,
     }  # fmt: skip
     assert [r["status"] for r in report["runs"]] == ["partial", "ok"]

@@ -133,6 +133,12 @@ def test_http_without_host_is_not_a_url() -> None:
         ("https://[::1]:8080/x", "https://[::1]:8080/x"),
         ("ftp://example.org/", None),
         ("https://example.org:99999/", None),
+        # RFC 3986 5.2.4: dot segments resolved, so one article is one source
+        ("http://example.org/a/b/../../ok.md", "http://example.org/ok.md"),
+        ("http://example.org/a/./b/../c?x=../y", "http://example.org/a/c?x=../y"),
+        ("http://example.org/../../ok.md", "http://example.org/ok.md"),
+        ("http://example.org/a/b/..", "http://example.org/a/"),
+        ("http://example.org/a/b/c/./../../g", "http://example.org/a/g"),
     ],
 )
 def test_normalize_url(given: str, expected: str | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,6 +94,35 @@ MIGRATIONS: dict[int, tuple[str | Callable[[duckdb.DuckDBPyConnection], None], .
         "UPDATE source_docs SET found_by = 'given' WHERE found_by IS NULL",
     ),
 }
+
+# Statements a query may run: reading ones. (SELECT covers FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE;
+# MULTI is PIVOT.) Everything else (COPY, EXPORT, ATTACH, DETACH, INSTALL/LOAD, SET, CREATE...) is refused.
+_READING_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
+_LOCKDOWN = (
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+)
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, allow_files: bool) -> None:
+    """Settings that keep a user's SQL inside the warehouse; locked, so the SQL cannot undo them."""
+    for statement in _LOCKDOWN:
+        con.execute(statement)
+    if not allow_files:
+        con.execute("SET enable_external_access = false")  # no file or URL reads, no ATTACH, no COPY TO
+    con.execute("SET lock_configuration = true")
+
+
+def _only_reading(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse SQL with a statement that is not a reading one (QueryError naming it)."""
+    for statement in con.extract_statements(sql):
+        kind = str(statement.type).rsplit(".", 1)[-1]
+        if kind not in _READING_STATEMENTS:
+            word = {"LOAD": "INSTALL/LOAD", "SET": "SET/USE"}.get(kind, kind)
+            raise QueryError(
+                f"qbank query is read-only: {word} statements are not allowed (`qbank export` writes files)"
+            )
+
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<proc>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -220,10 +249,10 @@ SOURCE_COLUMNS = (
 
 
 def _source_row(result: SourceResult, question_count: int, run_id: str) -> tuple:
-    """The source_docs row of a source loaded in this run (status ok, error cleared)."""
+    """The source_docs row of a source loaded in this run (status ok; error holds a read warning, if any)."""
     raw, doc, fates = result.raw, result.doc, result.fates
     return (
-        result.source_uri, "ok", None, None,
+        result.source_uri, "ok", _warning(result), None,
         raw.sha256 if raw else (doc.sha256 if doc else None),
         raw.media_type if raw else None,
         doc.format if doc else None,
@@ -236,6 +265,12 @@ def _source_row(result: SourceResult, question_count: int, run_id: str) -> tuple
         fates.blocks if fates else None, fates.question if fates else None,
         fates.answer if fates else None, fates.rejected if fates else None, result.warning,
     )  # fmt: skip
+
+
+def _warning(result: SourceResult) -> str | None:
+    """The one-line warning of a source read with trouble (invalid bytes replaced, ...), or None."""
+    warnings = result.raw.warnings if result.raw is not None else ()
+    return " ".join("; ".join(warnings).split()) or None
 
 
 class Warehouse:
@@ -291,9 +326,19 @@ class Warehouse:
         """Every recorded source with its content hash and HTTP validators, for change detection."""
         with self.open(read_only=True) as con:
             rows = con.execute(
-                "SELECT source_uri, content_sha256, etag, last_modified, status FROM source_docs"
+                "SELECT source_uri, content_sha256, etag, last_modified, status, question_count FROM source_docs"
             ).fetchall()
-        return {uri: KnownSource(uri, sha, etag, modified, status) for uri, sha, etag, modified, status in rows}
+        return {row[0]: KnownSource(*row) for row in rows}
+
+    def has_run(self, run_id: str) -> bool:
+        """Whether the run was committed."""
+        with self.open(read_only=True) as con:
+            return con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] > 0
+
+    def question_counts(self) -> dict[str, int]:
+        """Questions stored per source."""
+        with self.open(read_only=True) as con:
+            return dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
 
     def existing_members(self) -> list[ExistingMember]:
         """Every loaded question with its cluster, for incremental dedupe."""
@@ -353,10 +398,20 @@ class Warehouse:
         with self.open(read_only=True) as con:
             return con.execute("SELECT question_id, other_id FROM related ORDER BY 1, 2").fetchall()
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
-        """Run SQL on a read-only connection: (column names, rows). DuckDB's error text becomes QueryError."""
+    def query(
+        self, sql: str, params: Sequence[object] = (), *, allow_files: bool = False
+    ) -> tuple[list[str], list[tuple]]:
+        """Run a user's SQL: (column names, rows). DuckDB's error text becomes QueryError.
+
+        The SQL cannot change anything or reach outside the warehouse: the connection is read-only, only
+        reading statements run (no COPY, EXPORT, ATTACH, INSTALL/LOAD, SET), DuckDB's external access is
+        off (no file or network read, no extension download) unless `allow_files`, which lets it read
+        local files, and the configuration is locked so the SQL cannot turn any of that back on.
+        """
         with self.open(read_only=True) as con:
             try:
+                _lock_down(con, allow_files)
+                _only_reading(con, sql)
                 cursor = con.execute(sql, list(params))
                 if cursor.description is None:
                     return [], []
@@ -386,6 +441,13 @@ class Warehouse:
             if embeddings is not None:
                 _store_vectors(con, embeddings)
             return _Load(con, run).load(results, questions, dedupe, tags, topics)
+
+    def remove_sources(self, run: RunInfo, uris: Sequence[str]) -> RunSummary:
+        """Retire sources in ONE transaction, recorded as run `run`: their questions leave the bank (a cluster
+        only they held disappears; a shared one keeps its other variants and may get a new canonical), and
+        their rows in `sources` go. Raises QbankError, changing nothing, when a URI is not in the warehouse."""
+        with self.open() as con, _transaction(con):
+            return _Load(con, run).remove(uris)
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +550,25 @@ class _Load:
                 "WHERE source_docs.source_uri = r.source_uri"
             )
 
+    def remove(self, uris: Sequence[str]) -> RunSummary:
+        con = self.con
+        previous = dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
+        unknown = [uri for uri in uris if uri not in previous]
+        if unknown:
+            raise QbankError(f"no source {unknown[0]!r} in the warehouse (`qbank stats` lists the sources)")
+        rows = _where_in(con, "SELECT question_id, source_uri, cluster_id FROM occurrences WHERE source_uri IN {values}", uris)
+        removed = Counter(uri for _, uri, _ in rows)
+        ids = sorted(qid for qid, _, _ in rows)
+        self.touched_clusters.update(cluster for _, _, cluster in rows)
+        _where_in(con, "DELETE FROM question_topics WHERE question_id IN {values}", ids)
+        _where_in(con, "DELETE FROM matches WHERE question_id IN {values} OR other_id IN {values}", ids)
+        for table in ("occurrences", "rejected", "source_docs"):
+            _where_in(con, f"DELETE FROM {table} WHERE source_uri IN {{values}}", uris)
+        self._apply_clusters(DedupeResult(assignments=()))
+        checks = run_checks(con, {})
+        summaries = [SourceSummary(uri, "removed", removed=removed[uri]) for uri in uris]
+        return self._record_run((), summaries, checks)
+
     def _record_failures(self, failed: Sequence[SourceResult], previous: dict[str, int]) -> list[SourceSummary]:
         """Failed or skipped sources: record the error, keep whatever each loaded before."""
         rows, summaries = [], []
@@ -570,8 +651,8 @@ class _Load:
         summaries = []
         for uri in uris:
             kept = len(new_by_source[uri] & old_by_source[uri])
-            summaries.append(SourceSummary(uri, "ok", added=len(new_by_source[uri]) - kept, kept=kept,
-                                           removed=len(old_by_source[uri] - new_by_source[uri]),
+            summaries.append(SourceSummary(uri, "ok", _warning(changed[uri]), added=len(new_by_source[uri]) - kept,
+                                           kept=kept, removed=len(old_by_source[uri] - new_by_source[uri]),
                                            warning=changed[uri].warning))  # fmt: skip
         return summaries
 
@@ -659,7 +740,10 @@ class _Load:
     def _record_run(self, results: Sequence[SourceResult], summaries: list[SourceSummary], checks: tuple) -> RunSummary:
         con, run = self.con, self.run
         failed = sum(s.status == "failed" for s in summaries)
-        status = "failed" if results and failed == len(results) else "partial" if failed else "ok"
+        held = sum(s.status == "suspect" for s in summaries)
+        status = "failed" if results and failed == len(results) else "partial" if failed or held else "ok"
+        if run.interrupted:
+            status = "interrupted"
         total = con.execute("SELECT count(*) FROM occurrences").fetchone()[0]
         clusters = con.execute("SELECT count(*) FROM clusters").fetchone()[0]
         summary = RunSummary(
@@ -672,6 +756,7 @@ class _Load:
             questions_total=total,
             clusters_total=clusters,
             checks=checks,
+            interrupted=run.interrupted,
         )
         checks_json = json.dumps(
             [{"name": c.name, "ok": c.ok, "message": c.message, "rows": list(c.rows)} for c in checks]
@@ -683,8 +768,8 @@ class _Load:
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 run.run_id, run.started_at, datetime.now(run.started_at.tzinfo), status, run.settings_hash,
-                len(results), sum(s.status == "ok" for s in summaries),
-                sum(s.status == "unchanged" for s in summaries), failed,
+                len(summaries), sum(s.status == "ok" for s in summaries),
+                sum(s.status == "unchanged" for s in summaries), failed + held,
                 sum(s.status == "skipped" for s in summaries), summary.questions_added, summary.questions_kept,
                 summary.questions_removed, total, clusters, checks_json,
             ],

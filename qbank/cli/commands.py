@@ -6,3 +6,4 @@ from qbank.cli import retag  # noqa: F401
 from qbank.cli import explain  # noqa: F401
 from qbank.cli import ui  # noqa: F401
 from qbank.cli import review  # noqa: F401
+from qbank.cli import remove  # noqa: F401

@@ -12,6 +12,7 @@ from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.errors import QbankError
 from warehouse.links import related_clusters
+from qbank.terminal import safe
 
 
 class UnknownId(QbankError):
@@ -120,18 +121,18 @@ def explain(con: duckdb.DuckDBPyConnection, ref: str) -> Explanation:
 
 
 def render(ex: Explanation) -> str:
-    """The explanation as plain text for a terminal."""
+    """The explanation as plain text for a terminal (stored text with its control characters escaped)."""
     lines = [f"cluster {ex.cluster_id}"]
     if ex.merged_into:
         lines[0] += " (the id you asked for was merged into it)"
-    lines.append(f"canonical: {ex.canonical or '(none)'}  [{ex.canonical_id or '-'}]")
+    lines.append(f"canonical: {safe(ex.canonical or '(none)')}  [{ex.canonical_id or '-'}]")
     lines.append(f"members ({len(ex.members)}):")
     for m in ex.members:
         why = m.reason or "?"
         if m.rule and m.score is not None and why.startswith(("fuzzy", "model")):
             why += f" ({m.scorer} {m.score:.1f})"
-        lines.append(f"  {m.question_id}  {why}")
-        lines.append(f"      {m.source_uri}: {m.question}")
+        lines.append(f"  {m.question_id}  {safe(why)}")
+        lines.append(f"      {safe(m.source_uri)}: {safe(m.question)}")
     if ex.absorbed:
         lines.append("merged in: " + ", ".join(ex.absorbed))
     if ex.related:
@@ -141,7 +142,7 @@ def render(ex: Explanation) -> str:
     if ex.near_misses:
         lines.append("near misses (kept apart):")
         for n in ex.near_misses:
-            lines.append(f"  {n.score:5.1f} {n.rule}: {n.question or n.other_id}")
+            lines.append(f"  {n.score:5.1f} {n.rule}: {safe(n.question or n.other_id)}")
     return "\n".join(lines) + "\n"
 
 

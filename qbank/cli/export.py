@@ -32,9 +32,16 @@ def export(
     answered: Annotated[
         bool | None, typer.Option("--answered/--unanswered", help="Only questions some source answers / none does.")
     ] = None,
+    csv_raw: Annotated[
+        bool,
+        typer.Option("--csv-raw", help="Keep CSV cells starting with = + - @ as they are (default: prefix a ')."),
+    ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Export the bank (bank.*), its occurrences (questions.*), JSON Schemas and datapackage.json.
+
+    In CSV files a cell that starts with = + - or @ gets a leading apostrophe, so a spreadsheet shows it
+    as text instead of running it as a formula; --csv-raw keeps the text as it is.
 
     Example: qbank export --out exports/ --format json,csv --topic nlp --min-sources 2
     """
@@ -44,7 +51,8 @@ def export(
     filters = ExportFilters(topic=topic, kind=kind, level=level, min_sources=min_sources, since=since,
                             search=search, source=source, answered=answered)  # fmt: skip
     try:
-        paths = export_bank(wh.path, out or settings.exports_dir, chosen, filters)
+        raw = csv_raw or settings.export.csv_raw
+        paths = export_bank(wh.path, out or settings.exports_dir, chosen, filters, csv_raw=raw)
     except QbankError as error:
         raise fail(str(error)) from None
     for path in paths:

@@ -14,14 +14,18 @@ import typer
 from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.errors import QbankError
+from qbank.interrupt import Interrupted, exit_code_for
 from qbank.records import DiscoverRequest
 from qbank.report import render_summary
+from qbank.sources import read_list_file
+from qbank.terminal import safe
 
 # Exit codes other programs can rely on (documented in the README).
 EXIT_OK = 0  # every source loaded or unchanged
-EXIT_ERROR = 1  # nothing loaded: bad usage, warehouse busy or unreadable
+EXIT_ERROR = 1  # nothing loaded: warehouse busy or unreadable, ...
 EXIT_USAGE = 2  # bad arguments or settings: nothing was started
-EXIT_SOME_FAILED = 3  # the run loaded, but some sources failed or were skipped (see the summary)
+EXIT_SOME_FAILED = 3  # the run loaded, but some sources failed, were skipped or are suspect (see the summary)
+# 128 + signal number (130 Ctrl-C, 143 SIGTERM): stopped early; what had finished was loaded, or nothing
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -32,9 +36,16 @@ def _quiet_prefect(verbose: bool) -> None:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 
 
+class _SafeFormatter(logging.Formatter):
+    """Progress lines name files and quote servers: one line each, control characters escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return safe(super().format(record))
+
+
 def _show_progress() -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_SafeFormatter("%(message)s"))
     progress = logging.getLogger("qbank.progress")
     progress.handlers[:] = [handler]
     progress.setLevel(logging.INFO)
@@ -63,6 +74,13 @@ def ingest(
         str | None,
         typer.Option(help="With --runner dask: a running scheduler, e.g. tcp://host:8786 (default: a local cluster)."),
     ] = None,
+    accept_changes: Annotated[
+        bool,
+        typer.Option(
+            "--accept-changes",
+            help="Apply it when a source lost most or all of its questions (otherwise it is kept as 'suspect').",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's own logs.")] = False,
     sitemap: Annotated[
         list[str] | None,
@@ -136,6 +154,10 @@ def ingest(
       qbank ingest --from sources.txt --export exports/
       qbank ingest articles/ --runner dask  # per-source work on a local Dask cluster (2 workers)
 
+    A source that suddenly yields none or few of its stored questions (a login wall, an error page served
+    as 200) keeps them and is marked 'suspect'; --accept-changes applies such drops. SIGTERM or Ctrl-C
+    stops the run within seconds: the sources that had finished are loaded, the others are not read.
+
     \b
     Discover the articles of a site (robots.txt obeyed, 0.5 s between requests to a host):
       qbank ingest --sitemap https://site.example/sitemap.xml --match '/interview|/questions'
@@ -147,9 +169,11 @@ def ingest(
 
     \b
     Exit status:
-      0  every source loaded or was unchanged
-      3  the run loaded, but some sources failed or were skipped (see the summary)
-      1  nothing loaded (the error is shown on one line)
+      0    every source loaded or was unchanged
+      3    the run loaded, but some sources failed, were skipped or are suspect (see the summary)
+      1    nothing loaded (the error is shown on one line)
+      2    usage error (bad arguments or settings, an empty --from file): nothing started
+      130  Ctrl-C / 143 SIGTERM: stopped early; the summary says what was loaded
     """
     discovery = DiscoverRequest(
         sitemaps=tuple(sitemap or ()), feeds=tuple(feed or ()), crawls=tuple(crawl or ()), follow_links=follow_links,
@@ -161,30 +185,43 @@ def ingest(
             "(see qbank ingest --help)"
         )
     _check_discovery(discovery)
+    for list_file in from_file or []:
+        listed, problem = read_list_file(list_file)
+        if problem is None and not listed:
+            raise fail(f"nothing to ingest: {list_file} lists no sources (only blank lines or comments)", EXIT_USAGE)
     settings = load_settings(warehouse)
     _quiet_prefect(verbose)
     from flows.ingest import ingest as ingest_flow  # imported late: prefect reads its settings at import
-    from qbank.runners import task_runner, thread_count
+    from qbank.runners import shield_temporary_server, stop_on_signals, task_runner, thread_count
 
     _show_progress()
     try:
+        shield_temporary_server()  # so that Ctrl-C stops the run cleanly instead of killing its Prefect server
         threads = thread_count([*(sources or []), *discovery.sitemaps, *discovery.feeds, *discovery.crawls],
                                bool(from_file), settings.fetch)  # fmt: skip
         chosen = task_runner(runner, dask_address, max_threads=threads)
         ingest_flow = ingest_flow.with_options(task_runner=chosen)
-        summary = ingest_flow(
-            list(sources or []),
-            [str(f) for f in from_file or []],
-            str(settings.warehouse),
-            str(export_dir) if export_dir else None,
-            discovery=discovery,
-        )
+        progress = logging.getLogger("qbank.progress")
+        with stop_on_signals(progress.warning):  # also while Prefect starts and winds down around the flow
+            summary = ingest_flow(
+                list(sources or []),
+                [str(f) for f in from_file or []],
+                str(settings.warehouse),
+                str(export_dir) if export_dir else None,
+                accept_changes,
+                discovery=discovery,
+            )
     except QbankError as error:
         raise fail(str(error)) from None
+    except Interrupted as stop:
+        what = "the sources that had finished were loaded" if stop.loaded else "nothing of this run was loaded"
+        raise fail(f"{stop}: stopped at once; {what}", stop.exit_code) from None
     typer.echo(render_summary(summary))
+    if summary.interrupted:
+        raise typer.Exit(exit_code_for(summary.interrupted))
     if export_dir:
         typer.echo(f"exported to {export_dir}")
-    some_failed = any(s.status in ("failed", "skipped") for s in summary.sources)
+    some_failed = any(s.status in ("failed", "skipped", "suspect") for s in summary.sources)
     raise typer.Exit(EXIT_SOME_FAILED if some_failed else EXIT_OK)
 
 

@@ -38,7 +38,9 @@ def shell(
     wh = existing_warehouse(warehouse)
     duckdb_cli = None if builtin else shutil.which("duckdb")
     if duckdb_cli:
-        raise typer.Exit(subprocess.run([duckdb_cli, "-readonly", str(wh.path)]).returncode)
+        # the same fence as `qbank query`: no file or network access, no extension downloads, settings locked
+        fence = "SET enable_external_access = false; SET lock_configuration = true;"
+        raise typer.Exit(subprocess.run([duckdb_cli, "-readonly", "-cmd", fence, str(wh.path)]).returncode)
     typer.echo("read-only SQL on the warehouse; end statements with ';', .quit to leave "
                "(install the duckdb CLI for a full shell)", err=True)  # fmt: skip
     buffer: list[str] = []

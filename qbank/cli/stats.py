@@ -17,6 +17,7 @@ TOTALS_SQL = """
 SELECT (SELECT count(*) FROM sources WHERE status = 'ok')      AS sources_ok,
        (SELECT count(*) FROM sources WHERE status = 'failed')  AS sources_failed,
        (SELECT count(*) FROM sources WHERE status = 'skipped') AS sources_skipped,
+       (SELECT count(*) FROM sources WHERE status = 'suspect') AS sources_suspect,
        (SELECT count(*) FROM questions)                        AS questions,
        (SELECT count(*) FROM bank)                             AS clusters,
        (SELECT count(*) FROM bank WHERE source_count > 1)      AS clusters_multi_source,
