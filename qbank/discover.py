@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from qbank import interrupt
 from qbank.fetch import MEDIA_BY_EXTENSION, Fetcher, FetchResult, detect_charset
 from qbank.links import ListingError, document_links, parse_feed, parse_sitemap, relative_links, robots_sitemaps
 from qbank.records import (
@@ -384,7 +385,8 @@ class _Run:
     # -- reading --------------------------------------------------------------------------------------
 
     def out_of_time(self) -> bool:
-        return time.monotonic() >= self.deadline
+        """Past the discovery's time cap, or the run was asked to stop (SIGTERM, Ctrl-C)."""
+        return time.monotonic() >= self.deadline or interrupt.STOP.requested
 
     def read_listing(self, url: str) -> RawDocument | Failure:
         self.pages_read += 1

@@ -79,8 +79,9 @@ def process_source(
     raw = store_raw(fetched, settings.raw_dir)
     try:
         # In a worker process with a time budget: a hostile document cannot hold this thread (qbank/sandbox.py).
+        budget = settings.parse_seconds + settings.parse_seconds_per_mb * len(fetched.content) / 1e6
         doc, items, rejected, fates, warning = run_with_budget(
-            settings.parse_seconds, "parsing", parse, raw, settings.split, cue_file(settings),
+            budget, "parsing", parse, raw, settings.split, cue_file(settings),
             settings.data_dir / "kinds.yaml",
         )
     except SourceError as error:

@@ -130,8 +130,10 @@ class Settings(BaseSettings):
     # (docs/scaling.md has the measurements); batches keep that small and still spread over workers.
     sources_per_task: int = Field(default=20, ge=1)
     # Wall-clock budget to parse one document (extract, split, classify) in a worker process; a document
-    # over it fails with a reason instead of holding the run (qbank/sandbox.py).
+    # over it fails with a reason instead of holding the run (qbank/sandbox.py). A large document gets
+    # `parse_seconds_per_mb` more for each MB (a 100,000-line list is ~6 MB and parses in ~15 s).
     parse_seconds: float = Field(default=30.0, gt=0)
+    parse_seconds_per_mb: float = Field(default=15.0, ge=0)
     # A source that loses more than this share of its stored questions in one run is held as `suspect`
     # (its questions kept) unless the run accepts changes: a login wall must not empty the bank.
     max_question_drop: float = Field(default=0.5, ge=0, le=1)

@@ -194,7 +194,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A warehouse holding the good article, built once; each case works on a copy."""
     root = tmp_path_factory.mktemp("baseline")
     (root / "good.md").write_text(GOOD, encoding="utf-8")
-    settings = Settings(warehouse=root / "wh.duckdb", raw_dir=root / "raw", parse_seconds=PARSE_SECONDS, fetch=FAST)
+    settings = Settings(warehouse=root / "wh.duckdb", raw_dir=root / "raw", parse_seconds=PARSE_SECONDS, parse_seconds_per_mb=0, fetch=FAST)
     summary = ingest(settings, [str(root / "good.md")])
     assert summary.questions_total == GOOD_QUESTIONS
     return root / "wh.duckdb", root / "good.md"
@@ -206,7 +206,7 @@ def env(baseline: tuple[Path, Path], tmp_path: Path) -> Env:
     shutil.copy(db, tmp_path / "wh.duckdb")
     pipeline._fetcher_for.cache_clear()  # a fresh Fetcher: no robots.txt verdict cached from another case
     settings = Settings(
-        warehouse=tmp_path / "wh.duckdb", raw_dir=tmp_path / "raw", parse_seconds=PARSE_SECONDS, fetch=FAST
+        warehouse=tmp_path / "wh.duckdb", raw_dir=tmp_path / "raw", parse_seconds=PARSE_SECONDS, parse_seconds_per_mb=0, fetch=FAST
     )
     folder = tmp_path / "sources"
     folder.mkdir()
@@ -505,7 +505,7 @@ def test_login_wall_accepted_with_accept_changes_applies_the_drop(env: Env, serv
 
 
 def test_login_wall_losing_most_questions_is_suspect(env: Env, server: HTTPServer) -> None:
-    many = [f"What is interview question number {n} about databases?" for n in range(1, 11)]
+    many = [f"What is storage engine number {n} about databases?" for n in range(1, 11)]
     _serve_then(server, "/many", article(*many), article(*many[:3]))
     url = server.url_for("/many")
     run(env, url)
@@ -513,7 +513,7 @@ def test_login_wall_losing_most_questions_is_suspect(env: Env, server: HTTPServe
 
 
 def test_login_wall_a_small_loss_is_applied(env: Env, server: HTTPServer) -> None:
-    four = [f"What is interview question number {n} about networks?" for n in range(1, 5)]
+    four = [f"What is routing protocol number {n} about networks?" for n in range(1, 5)]
     _serve_then(server, "/four", article(*four), article(*four[:3]))
     url = server.url_for("/four")
     run(env, url)
@@ -734,10 +734,11 @@ def test_known_binary_served_as_html_is_skipped(env: Env, server: HTTPServer) ->
     expect(env, run(env, url), url, "skipped", r"image/png", 0)
 
 
-def test_known_pdf_is_skipped(env: Env, server: HTTPServer) -> None:
+def test_known_broken_pdf_fails_with_its_reason(env: Env, server: HTTPServer) -> None:
+    # PDFs are read through their text layer (extractors/pdf.py); a truncated one fails, saying so
     server.expect_request("/doc.pdf").respond_with_data(b"%PDF-1.7\n" + bytes(100), content_type="application/pdf")
     url = server.url_for("/doc.pdf")
-    expect(env, run(env, url), url, "skipped", r"^unsupported content type application/pdf \(PDF is not supported yet\)$", 0)
+    expect(env, run(env, url), url, "failed", r"^unreadable PDF: ", 0)
 
 
 def test_known_robots_disallow_is_skipped(env: Env, server: HTTPServer) -> None:
