@@ -237,8 +237,8 @@ class Walk:
             return "ask_the_interviewer"
         if self.cues.interview_faq.search(heading):
             return "interview_faq"
-        if self.cues.tips_section.search(heading) and self.headings:
-            return "tips"  # (not the document's own title: "... Questions (and How to Prepare)")
+        if self.cues.tips_section.search(heading) and self.seen_headings:
+            return "tips"  # (not the document's first heading, its title: "... Questions (and How to Prepare)")
         return None
 
     def follow_up(self, block: Block, text: str) -> bool:
