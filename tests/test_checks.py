@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qbank.checks import count_drop_check, run_checks
+from warehouse.checks import count_drop_check, run_checks
 from tests import warehouse_records as w
 from warehouse.store import Warehouse
 

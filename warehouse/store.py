@@ -21,7 +21,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from qbank.checks import run_checks
 from qbank.errors import QbankError, QueryError, SchemaVersionError, WarehouseBusy
 from qbank.normalize import question_ids
 from qbank.records import (
@@ -39,9 +38,9 @@ from qbank.records import (
     TopicRow,
     TopicTag,
 )
+from warehouse.checks import question_counts, run_checks
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
-
 
 
 def _rekey_question_ids(con: duckdb.DuckDBPyConnection) -> None:
@@ -338,7 +337,7 @@ class Warehouse:
     def question_counts(self) -> dict[str, int]:
         """Questions stored per source."""
         with self.open(read_only=True) as con:
-            return dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
+            return question_counts(con)
 
     def existing_members(self) -> list[ExistingMember]:
         """Every loaded question with its cluster, for incremental dedupe."""
@@ -508,7 +507,7 @@ class _Load:
         topics: Sequence[TopicRow],
     ) -> RunSummary:
         con, run_id = self.con, self.run.run_id
-        previous = dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
+        previous = question_counts(con)
         changed = {r.source_uri: r for r in results if r.failure is None and not r.unchanged}
         for question in questions:
             if question.item.source_uri not in changed:
@@ -552,7 +551,7 @@ class _Load:
 
     def remove(self, uris: Sequence[str]) -> RunSummary:
         con = self.con
-        previous = dict(con.execute("SELECT source_uri, question_count FROM source_docs").fetchall())
+        previous = question_counts(con)
         unknown = [uri for uri in uris if uri not in previous]
         if unknown:
             raise QbankError(f"no source {unknown[0]!r} in the warehouse (`qbank stats` lists the sources)")
