@@ -87,3 +87,15 @@ def test_explain_unknown_id_and_missing_warehouse(warehouse, tmp_path: Path) -> 
     assert unknown.exit_code == 1 and "no cluster or question with id 'q_nope'" in unknown.output
     missing = run("c_x", "-w", str(tmp_path / "none.duckdb"))
     assert missing.exit_code == 1 and "no warehouse at" in missing.output
+
+
+def test_explain_opens_through_the_warehouse_checks(warehouse) -> None:
+    """Issue 16: explain opens the file as every other command does (Warehouse: busy and schema checks): a
+    warehouse from a newer qbank is refused with one line; it used to be read as it was."""
+    path, _ = warehouse
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE schema_info SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    newer = run("c_x", "-w", str(path))
+    assert newer.exit_code == 1
+    assert "schema version 99, newer than this qbank's" in newer.output and newer.output.count("\n") == 1
