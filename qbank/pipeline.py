@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extractors import extract
+from qbank.canonical import CanonicalRule
 from qbank.checks import hold_sudden_drops
 from qbank.classify import classify
 from qbank.classify import load_cues as kind_cues
@@ -124,6 +125,7 @@ def new_run(settings: Settings) -> RunInfo:
 def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) -> RunSummary:
     """Normalize, dedupe against the bank already in the warehouse, tag, and load in one transaction."""
     store = Warehouse(settings.warehouse)
+    rule = CanonicalRule.of(settings.dedupe)  # for clusters the deduper names no canonical for
     if not run.accept_changes:  # a source that suddenly lost its questions keeps them, as `suspect`
         results = hold_sudden_drops(results, store.question_counts(), settings.max_question_drop)
     changed = [r for r in results if r.failure is None and not r.unchanged]
@@ -131,7 +133,7 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     curation = load_curation(settings.data_dir / "curation.yaml")
     if not changed and curation == Curation():
         # An unchanged re-run: reading the bank, deduping and building the tagger would be all of its time.
-        return store.load_run(run, results, questions, DedupeResult(assignments=()), (), ())
+        return store.load_run(run, results, questions, DedupeResult(assignments=()), (), (), canonical=rule)
 
     changed_uris = {r.source_uri for r in changed}
     current_ids = {q.question_id for q in questions}
@@ -149,10 +151,10 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     else:
         dedupe_result, embeddings = DedupeResult(assignments=()), None
     if not questions:
-        return store.load_run(run, results, questions, dedupe_result, (), (), embeddings=embeddings)
+        return store.load_run(run, results, questions, dedupe_result, (), (), embeddings=embeddings, canonical=rule)
     tagger = _tagger(settings)
     return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows(),
-                          embeddings=embeddings)  # fmt: skip
+                          embeddings=embeddings, canonical=rule)  # fmt: skip
 
 
 def _key_vectors(store: Warehouse, keys: list[str]) -> tuple[KeyVectors, StoredVectors]:

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from qbank import canonical
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 
@@ -75,8 +77,8 @@ class DedupeSettings(BaseModel):
     min_typo_word_len: int = 5  # shorter words must match exactly: l1/l2, cnn/rnn, knn
     max_extra_words: int = 1  # content words one duplicate may add, if they modify nothing ("... as a metric")
     merge_linked: bool = True  # a new question matching two clusters whose canonicals also match merges them
-    canonical_min_chars: int = 15  # canonical choice prefers questions between these lengths
-    canonical_max_chars: int = 200
+    canonical_min_chars: int = canonical.MIN_CHARS  # the canonical rule (qbank/canonical.py) prefers questions
+    canonical_max_chars: int = canonical.MAX_CHARS  # between these lengths
     # the semantic tier (qbank/dedupe/semantic.py; its weights and thresholds are data/dedupe_model.json)
     neighbours: int = 5  # nearest questions in embedding space offered as candidates, per question
     min_cosine: float = 0.5  # embedding neighbours below this cosine are not scored

@@ -211,6 +211,22 @@ def test_cluster_survives_when_its_canonical_question_leaves(wh: Warehouse) -> N
     assert answer == "Fitting the training data too closely to generalise."
 
 
+def test_a_new_canonical_is_chosen_by_the_dedupe_rule(tmp_path: Path) -> None:
+    """Issue 16: when a cluster's canonical leaves it, the loader chooses the next one by the rule the
+    deduper uses (qbank/canonical.py: answered, then a complete question...), no longer by its own SQL
+    (answered, then the oldest): the older variant without a "?" loses to the newer complete question."""
+    wh = Warehouse(tmp_path / "qbank.duckdb")
+    first = {"/a.md": [("What is overfitting?", "Noise.", "technical", None, ())],
+             "/b.md": [("what is overfitting", "Memorising.", "technical", None, ())]}  # fmt: skip
+    w.load(wh, 1, first)
+    w.load(wh, 2, {**first, "/c.md": [("What is overfitting?", "Learning noise.", "technical", None, ())]})
+    assert rows(wh, "SELECT canonical_source_uri FROM bank") == [("/a.md",)]
+    wh.remove_sources(w.run_info(3), ["/a.md"])
+    assert rows(wh, "SELECT canonical_source_uri, question, source_count FROM bank") == [
+        ("/c.md", "What is overfitting?", 2)
+    ]
+
+
 def test_failed_refetch_keeps_old_questions_and_records_error(wh: Warehouse) -> None:
     summary = w.load(wh, 2, {DL: w.CORPUS[DL]}, failed=[ML], unchanged=[BEHAVIORAL])
     assert summary.status == "partial"

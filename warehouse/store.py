@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from qbank.canonical import CanonicalRule
 from qbank.errors import QbankError, QueryError, SchemaVersionError, WarehouseBusy
 from qbank.normalize import question_ids
 from qbank.records import (
@@ -429,24 +430,27 @@ class Warehouse:
         tags: Sequence[TopicTag],
         topics: Sequence[TopicRow],
         embeddings: StoredVectors | None = None,
+        canonical: CanonicalRule = CanonicalRule(),
     ) -> RunSummary:
         """Load one run in ONE transaction; any error rolls back and leaves the warehouse as it was.
 
         `questions` are the occurrences of the changed sources (results that are neither failed nor
         unchanged); each such source's rows are replaced by them. Failed sources keep what they loaded
-        before; unchanged sources only get `last_run_id` bumped.
+        before; unchanged sources only get `last_run_id` bumped. `canonical`: the rule (the run's
+        dedupe settings) for a cluster `dedupe.canonical` does not cover that needs a canonical.
         """
         with self.open() as con, _transaction(con):
             if embeddings is not None:
                 _store_vectors(con, embeddings)
-            return _Load(con, run).load(results, questions, dedupe, tags, topics)
+            return _Load(con, run, canonical).load(results, questions, dedupe, tags, topics)
 
-    def remove_sources(self, run: RunInfo, uris: Sequence[str]) -> RunSummary:
+    def remove_sources(self, run: RunInfo, uris: Sequence[str], canonical: CanonicalRule = CanonicalRule()) -> RunSummary:
         """Retire sources in ONE transaction, recorded as run `run`: their questions leave the bank (a cluster
-        only they held disappears; a shared one keeps its other variants and may get a new canonical), and
-        their rows in `sources` go. Raises QbankError, changing nothing, when a URI is not in the warehouse."""
+        only they held disappears; a shared one keeps its other variants and may get a new canonical, chosen
+        by `canonical`; the next ingest applies the curated canonicals again), and their rows in `sources` go.
+        Raises QbankError, changing nothing, when a URI is not in the warehouse."""
         with self.open() as con, _transaction(con):
-            return _Load(con, run).remove(uris)
+            return _Load(con, run, canonical).remove(uris)
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,9 +497,10 @@ class _Load:
     """The steps of one load_run, on a connection inside an open transaction. Statements are batched over
     all sources: a per-source statement costs milliseconds, which adds up over hundreds of sources."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run: RunInfo) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, run: RunInfo, canonical: CanonicalRule) -> None:
         self.con = con
         self.run = run
+        self.canonical = canonical
         self.touched_clusters: set[str] = set()
 
     def load(
@@ -679,47 +684,49 @@ class _Load:
             self.touched_clusters.add(merge.into_id)
         _insert(con, "cluster_merges", ("absorbed_id", "into_id", "reason", "run_id"),
                 [(m.absorbed_id, m.into_id, m.reason, run_id) for m in dedupe.merges])  # fmt: skip
-        canonical = sorted(dedupe.canonical.items())
-        if canonical:
-            with _rows(con, ("cluster_id", "question_id"), canonical) as relation:
+        given = dedupe.canonical
+        if given:
+            with _rows(con, ("cluster_id", "question_id"), sorted(given.items())) as relation:
                 wrong = con.execute(
                     f"SELECT c.question_id, c.cluster_id FROM {relation} c LEFT JOIN occurrences o "
                     "ON o.question_id = c.question_id WHERE o.cluster_id IS DISTINCT FROM c.cluster_id LIMIT 1"
                 ).fetchone()
-                if wrong:
-                    raise ValueError(f"canonical question {wrong[0]} is not a member of cluster {wrong[1]}")
-                # clusters referenced by occurrences but not yet stored: new clusters
+            if wrong:
+                raise ValueError(f"canonical question {wrong[0]} is not a member of cluster {wrong[1]}")
+        canonical = sorted({**self._choose_canonicals(set(given)), **given}.items())
+        if canonical:
+            with _rows(con, ("cluster_id", "question_id"), canonical) as relation:
                 con.execute(
                     f"""INSERT INTO clusters (cluster_id, canonical_question_id, first_run_id, last_run_id)
-                        SELECT o.cluster_id, coalesce(any_value(c.question_id), min(o.question_id)), ?, ?
-                        FROM occurrences o LEFT JOIN {relation} c ON c.cluster_id = o.cluster_id
-                        WHERE o.cluster_id NOT IN (SELECT cluster_id FROM clusters) GROUP BY o.cluster_id""",
+                        SELECT cluster_id, question_id, ?, ? FROM {relation}
+                        WHERE cluster_id NOT IN (SELECT cluster_id FROM clusters)""",
                     [run_id, run_id],
                 )
                 con.execute(
                     f"""UPDATE clusters SET canonical_question_id = c.question_id FROM {relation} c
                         WHERE clusters.cluster_id = c.cluster_id AND clusters.canonical_question_id <> c.question_id"""
                 )
-        else:
-            con.execute(
-                """INSERT INTO clusters (cluster_id, canonical_question_id, first_run_id, last_run_id)
-                   SELECT cluster_id, min(question_id), ?, ? FROM occurrences
-                   WHERE cluster_id NOT IN (SELECT cluster_id FROM clusters) GROUP BY cluster_id""",
-                [run_id, run_id],
-            )
-        # a canonical question that left its cluster: the best remaining member takes over
-        con.execute(
-            """UPDATE clusters SET canonical_question_id = best.question_id
-               FROM (SELECT cluster_id, first(question_id ORDER BY answer IS NULL, first_run_id, question_id)
-                         AS question_id
-                     FROM occurrences GROUP BY cluster_id) best
-               WHERE best.cluster_id = clusters.cluster_id
-                 AND NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.question_id = clusters.canonical_question_id
-                                   AND o.cluster_id = clusters.cluster_id)"""
-        )
         con.execute("DELETE FROM clusters WHERE cluster_id NOT IN (SELECT DISTINCT cluster_id FROM occurrences)")
         _where_in(con, "UPDATE clusters SET last_run_id = ? WHERE cluster_id IN {values}",
                   sorted(self.touched_clusters | set(dedupe.canonical)), [run_id])  # fmt: skip
+
+    def _choose_canonicals(self, given: set[str]) -> dict[str, str]:
+        """A canonical, by the one rule (qbank/canonical.py), for each cluster that needs one and was not
+        `given` one: a new cluster, or a stored one whose canonical question left it."""
+        # "" names no cluster: it keeps the relation typed when nothing is given
+        with _rows(self.con, ("cluster_id",), [(c,) for c in sorted(given)] or [("",)]) as named:
+            rows = self.con.execute(
+                f"""SELECT o.cluster_id, o.question_id, o.question, o.answer IS NOT NULL FROM occurrences o
+                    LEFT JOIN clusters c ON c.cluster_id = o.cluster_id
+                    WHERE o.cluster_id NOT IN (SELECT cluster_id FROM {named})
+                      AND (c.cluster_id IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM occurrences k WHERE k.question_id = c.canonical_question_id
+                          AND k.cluster_id = c.cluster_id))"""
+            ).fetchall()
+        members: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+        for cluster_id, question_id, question, has_answer in rows:
+            members[cluster_id].append((question_id, question, has_answer))
+        return {cluster_id: self.canonical.choose(entries) for cluster_id, entries in members.items()}
 
     def _replace_tags(self, new_ids: list[str], tags: Sequence[TopicTag]) -> None:
         tagged = sorted({t.question_id for t in tags} | set(new_ids))

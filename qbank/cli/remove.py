@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from qbank.canonical import CanonicalRule
 from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.cli.query import existing_warehouse
@@ -51,7 +52,7 @@ def remove(
             raise fail("nothing to remove: name sources, or --gone for files no longer on disk", 2)
         from qbank.pipeline import new_run  # imported late: it loads the parsing stages
 
-        summary = wh.remove_sources(new_run(settings), uris)
+        summary = wh.remove_sources(new_run(settings), uris, CanonicalRule.of(settings.dedupe))
     except QbankError as error:
         raise fail(str(error)) from None
     typer.echo(render_summary(summary).lstrip("\n"))

@@ -35,9 +35,8 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
   older and a ClusterMerge is recorded. Existing clusters are older than new ones, and among existing
   clusters the one whose first member comes first in `existing` is older (pass them oldest first).
   Existing members of an absorbed cluster are not in `assignments`: the loader moves them by the merge.
-- Canonical, per touched cluster, first that holds: named in curation `canonical`; has an answer; is a
-  complete question (ends with "?"); length within [canonical_min_chars, canonical_max_chars]; shorter;
-  smaller question id.
+- Canonical, per touched cluster: the rule of qbank/canonical.py (`CanonicalRule`), with the questions
+  named in curation `canonical` preferred; an existing cluster's leader is chosen by the same rule.
 """
 
 from __future__ import annotations
@@ -52,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qbank.canonical import CanonicalRule
 from qbank.dedupe.curation import Curation
 from qbank.dedupe.neighbours import neighbours
 from qbank.dedupe.semantic import PairEvidence, PairModel, Side, aspects, evidence, load_model, side
@@ -86,6 +86,11 @@ class _Member:
     has_answer: bool
     key: str
 
+    @property
+    def entry(self) -> tuple[str, str, bool]:
+        """What the canonical rule reads."""
+        return self.question_id, self.question, self.has_answer
+
 
 @dataclass(slots=True)
 class _Cluster:
@@ -115,20 +120,6 @@ def weak_lemmas(path: str = str(FILLER_PATH)) -> frozenset[str]:
     words = wording(Path(path))
     lemmas = {token for key in match_keys(sorted(words.weak_words), words) for token in key.split()}
     return frozenset(words.weak_words | lemmas)
-
-
-def canonical_sort_key(member: _Member, preferred: set[str], settings: DedupeSettings) -> tuple:
-    """Sort key of the canonical rule (see module docstring): the smallest is canonical."""
-    text = member.question.strip()
-    reasonable = settings.canonical_min_chars <= len(text) <= settings.canonical_max_chars
-    return (
-        member.question_id not in preferred,
-        not member.has_answer,
-        not text.endswith("?"),
-        not reasonable,
-        len(text),
-        member.question_id,
-    )
 
 
 class _Bank:
@@ -410,6 +401,7 @@ def dedupe(
     for qid, key in chain(((m.question_id, m.match_key) for m in existing), ((q.question_id, q.match_key) for q in new)):
         ids_by_key.setdefault(key, []).append(qid)
     links = _Links(curation, ids_by_key, set(bank.info))
+    rule = CanonicalRule.of(settings, links.canonical)
 
     # Existing clusters keep their ids and members; their leader is their canonical. A member with a
     # cannot_link partner in its cluster (a reviewer's fix of a wrong merge) leaves it and is placed again.
@@ -424,8 +416,7 @@ def dedupe(
         if len(kept) < len(group):
             split_from.add(cluster_id)
         members = [_member(m) for m in kept]
-        lead = min(members, key=lambda m: canonical_sort_key(m, links.canonical, settings))
-        cluster = bank.found(cluster_id, bank.info[lead.question_id])
+        cluster = bank.found(cluster_id, bank.info[rule.choose(m.entry for m in members)])
         for member in members:
             bank.add(cluster, member)
 
@@ -470,10 +461,7 @@ def dedupe(
     placed += [by_id[merge.into_id] for merge in bank.merges] + [by_id[cid] for cid in split_from]
     placed += [bank.where[qid] for qid in links.canonical if qid in bank.where]
     touched = {id(c.root()): c.root() for c in placed}
-    canonical = {
-        c.cluster_id: min(c.members, key=lambda m: canonical_sort_key(m, links.canonical, settings)).question_id
-        for c in touched.values()
-    }
+    canonical = {c.cluster_id: rule.choose(m.entry for m in c.members) for c in touched.values()}
     assignments = tuple(
         ClusterAssignment(qid, bank.where[qid].root().cluster_id, reasons[qid])
         for qid in [*(q.question_id for q in new), *(m.question_id for m in evicted)]
