@@ -10,7 +10,6 @@ The wording lists live in data/filler.yaml (`Wording`); nothing here is keyed to
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from qbank.ids import TOKEN, id_text, question_id, question_ids  # ids: re-exported, once defined here
 from qbank.records import QAItem, Question
 from qbank.settings import DATA_DIR
 
@@ -37,8 +37,6 @@ _BOUND_PREFIX = re.compile(
     r"\b(pre|post|non|multi|hyper|sub|semi|mini|micro|meta|re|un|inter|intra|over|under|anti|auto|bi|de|co|mis)"
     r"-(?=[^\W\d_])"
 )
-# Letters and digits of any script, plus the symbols that change a name: c++, c#, f#.
-_TOKEN = re.compile(r"[^\W_]+(?:\+\+|#)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +101,7 @@ def surface_key(text: str, words: Wording) -> str:
     text = _NUMBERING.sub("", text, count=1)
     text = _SHORT_PREFIX.sub(r"\1\2", text)
     text = _BOUND_PREFIX.sub(r"\1", text)
-    text = " ".join(_TOKEN.findall(text.replace("'s ", " ").replace("'", "")))
+    text = " ".join(TOKEN.findall(text.replace("'s ", " ").replace("'", "")))
     stripped = " ".join(words.filler.sub(" ", text).split())
     # Frames can nest ("can you explain what is X"): strip until nothing changes.
     while True:
@@ -163,38 +161,13 @@ def lemma_text(text: str) -> str:
     """Lowercase words of a text, each replaced by its lemma, stopwords kept ("Why was it avoided?" ->
     "why be it avoid"): what cue phrases (data/filler.yaml `aspects`) are matched against."""
     table = _lemma_table()
-    tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("'", ""))
+    tokens = TOKEN.findall(unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("'", ""))
     return " ".join(table.get(token, token) for token in tokens)
 
 
 def match_key(text: str, words: Wording | None = None) -> str:
     """The normalized text used to find duplicates, e.g. "Can you explain CNNs?" -> "convolutional neural network"."""
     return match_keys([text], words)[0]
-
-
-def id_text(question: str) -> str:
-    """The part of a question its id is made from: NFKC, lowercase, words and numbers only.
-
-    Deliberately not the match key: filler lists, synonyms and lemmas get better from release to release,
-    and a question's id must not change with them. Punctuation, case and spacing edits keep the id.
-    """
-    return " ".join(_TOKEN.findall(unicodedata.normalize("NFKC", question).lower()))
-
-
-def question_id(source_uri: str, text: str, repeat: int = 1) -> str:
-    """`q_` + 16 hex of sha256(source_uri + "\\n" + id_text(text)); the n-th repeat in a source gets `-n`."""
-    digest = hashlib.sha256(f"{source_uri}\n{id_text(text)}".encode()).hexdigest()[:16]
-    return f"q_{digest}" if repeat == 1 else f"q_{digest}-{repeat}"
-
-
-def question_ids(rows: Iterable[tuple[str, str]]) -> list[str]:
-    """Ids for (source_uri, question) rows in document order (repeats numbered in that order per source)."""
-    seen: dict[tuple[str, str], int] = {}
-    ids: list[str] = []
-    for source_uri, question in rows:
-        n = seen[(source_uri, id_text(question))] = seen.get((source_uri, id_text(question)), 0) + 1
-        ids.append(question_id(source_uri, question, n))
-    return ids
 
 
 def matching_text(question: str, parent: str | None) -> str:

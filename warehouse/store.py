@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from qbank.canonical import CanonicalRule
 from qbank.errors import QbankError, QueryError, SchemaVersionError, WarehouseBusy
-from qbank.normalize import question_ids
+from qbank.ids import question_ids
 from qbank.records import (
     ClusterAssignment,
     DedupeResult,
@@ -45,7 +45,7 @@ SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 
 
 def _rekey_question_ids(con: duckdb.DuckDBPyConnection) -> None:
-    """v3: question ids come from the question's words (qbank.normalize.id_text), no longer its match key."""
+    """v3: question ids come from the question's words (qbank.ids.id_text), no longer its match key."""
     rows = con.execute(
         "SELECT question_id, source_uri, question FROM occurrences ORDER BY source_uri, position, question_id"
     ).fetchall()

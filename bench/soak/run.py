@@ -37,10 +37,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import psutil
 
 from bench.ingest.generate import write_corpus
+from warehouse.bench_reads import content_snapshot
+from warehouse.store import Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE_KINDS = (
@@ -245,20 +246,7 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     """What must match between two warehouses (run ids and times left out)."""
     if not warehouse.exists():
         return {"bank": [], "questions": [], "sources": []}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {
-            "bank": con.execute(
-                "SELECT cluster_id, question, answer, topics, kind, level, source_count, variant_count, "
-                "canonical_question_id FROM bank ORDER BY cluster_id"
-            ).fetchall(),
-            "questions": con.execute(
-                "SELECT question_id, cluster_id, source_uri, position, question, answer, is_canonical, cluster_reason "
-                "FROM questions ORDER BY question_id"
-            ).fetchall(),
-            "sources": con.execute(
-                "SELECT source_uri, status, question_count FROM sources ORDER BY source_uri"
-            ).fetchall(),
-        }
+    return content_snapshot(Warehouse(warehouse))
 
 
 def describe(name: str, result: dict, warehouse: Path) -> None:

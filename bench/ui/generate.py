@@ -35,6 +35,7 @@ from qbank.records import (
 )
 from qbank.settings import DATA_DIR
 from qbank.tag import load_taxonomy
+from warehouse.bench_reads import row_counts
 from warehouse.store import Warehouse
 
 KINDS = ("technical", "technical", "technical", "coding", "behavioral", "situational", "problem-solving")
@@ -114,7 +115,7 @@ def build_bank(path: Path, clusters: int, seed: int = 7) -> dict[str, float]:
                     tags_out, topics)  # fmt: skip
         load_seconds += time.perf_counter() - tick
         started += timedelta(hours=1)
-    counts = wh.query("SELECT (SELECT count(*) FROM clusters), (SELECT count(*) FROM occurrences)")[1][0]
+    counts = row_counts(wh)
     return {"clusters": counts[0], "questions": counts[1], "sources": len(sources), "load_seconds": load_seconds}
 
 

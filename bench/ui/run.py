@@ -19,13 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 import httpx
 
 from bench.ui.generate import build_bank
 from qbank.settings import Settings
 from qbank.ui.app import create_app
 from tests.ui_support import serve
+from warehouse.bench_reads import page_samples
+from warehouse.store import Warehouse
 
 
 def timed(client: httpx.Client, url: str) -> tuple[float, float]:
@@ -40,14 +41,8 @@ def timed(client: httpx.Client, url: str) -> tuple[float, float]:
 
 def pages(warehouse: Path) -> list[tuple[str, str]]:
     """(label, URL path) of each page to time, with facet values taken from the bank itself."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        topic = con.execute("SELECT topic FROM topics ORDER BY cluster_count DESC LIMIT 1").fetchone()[0]
-        source = con.execute("SELECT source_uri FROM sources WHERE status = 'ok' LIMIT 1").fetchone()[0]
-        cluster = con.execute("SELECT cluster_id FROM clusters LIMIT 1 OFFSET 500").fetchone()[0]
-        word = con.execute("SELECT split_part(question, ' ', 4) FROM occurrences LIMIT 1").fetchone()[0]
-    finally:
-        con.close()
+    sample = page_samples(Warehouse(warehouse))
+    topic, source, cluster, word = sample["topic"], sample["source"], sample["cluster"], sample["word"]
     return [
         ("bank: first page", "/"),
         ("facet: topic", f"/?topic={topic}"),

@@ -12,11 +12,12 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import duckdb
 
 from qbank.settings import DATA_DIR, Settings
 from qbank.ui.app import create_app
 from tests.ui_support import chromium, serve
+from warehouse.bench_reads import largest_cluster
+from warehouse.store import Warehouse
 
 
 def main() -> None:
@@ -25,10 +26,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/ui"))
     parser.add_argument("--topic", default="ml_fundamentals")
     args = parser.parse_args()
-    con = duckdb.connect(str(args.warehouse), read_only=True)
-    cluster = con.execute("SELECT cluster_id FROM bank ORDER BY source_count DESC, variant_count DESC, cluster_id")
-    cluster_id = cluster.fetchone()[0]
-    con.close()
+    cluster_id = largest_cluster(Warehouse(args.warehouse))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)  # a copy of the curation file: looking never writes to the real one

@@ -41,7 +41,6 @@ Rules (docs/ARCHITECTURE.md, "Ids"):
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from itertools import chain
 from collections.abc import Sequence
@@ -57,6 +56,7 @@ from qbank.dedupe.neighbours import neighbours
 from qbank.dedupe.semantic import PairEvidence, PairModel, Side, aspects, evidence, load_model, side
 from qbank.dedupe.vectors import KeyVectors, key_vectors
 from qbank.dedupe.verify import Profile, profile, same_word
+from qbank.ids import cluster_id_for
 from qbank.normalize import FILLER_PATH, match_keys, wording
 from qbank.records import (
     ClusterAssignment, ClusterMerge, DedupeResult, ExistingMember, Match, Question, RelatedLink,
@@ -107,11 +107,6 @@ class _Cluster:
         while node.parent is not None:
             node = node.parent
         return node
-
-
-def cluster_id_for(question_id: str) -> str:
-    """`c_` + 16 hex of sha256 of the founding question id."""
-    return "c_" + hashlib.sha256(question_id.encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=4)
