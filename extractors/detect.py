@@ -1,43 +1,41 @@
-"""Decode a RawDocument's bytes and decide its format from media type, file extension and content."""
+"""The format of a document, decided once: one table of formats (qbank/formats.py: media types, file
+extensions) for the fetch stage and the extract stage alike, and one sniffing of the content (`sniff`) where
+the name and type do not decide.
+
+The fetch stage (qbank/fetch.py) records a document's media type from its Content-Type header or its name
+(qbank.formats) and, for bytes nothing describes, `sniff_media_type`; the extract stage reads the format back
+from that media type with `detect_format`, sniffing only what is declared plain text (a `.txt` holding
+Markdown). `decode` turns the bytes into text with the charset rules of extractors/decode.py.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 
 from extractors.decode import binary_signature, detect_charset
 from qbank.errors import SourceError
+from qbank.formats import declared_format, media_type_of
 from qbank.records import RawDocument
-
-FORMATS = ("html", "markdown", "text", "rst", "ipynb", "org", "asciidoc", "pdf")
 
 _SUPPORTED = "qbank reads HTML, Markdown, plain text, reStructuredText, Org, AsciiDoc, PDF and Jupyter notebooks"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below space, except tab, newline, form feed, return
 _MAX_CONTROL_RATIO = 0.02  # real text has next to no control characters besides tab/newline
 
-_BY_MEDIA_TYPE = {
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-    "text/markdown": "markdown",
-    "text/x-markdown": "markdown",
-    "text/x-rst": "rst",
-    "text/prs.fallenstein.rst": "rst",
-    "application/x-ipynb+json": "ipynb",
-    "text/x-org": "org",
-    "text/org": "org",
-    "text/asciidoc": "asciidoc",
-    "text/x-asciidoc": "asciidoc",
-}
-_BY_EXTENSION = {
-    ".html": "html", ".htm": "html", ".xhtml": "html",
-    ".md": "markdown", ".markdown": "markdown", ".mdown": "markdown", ".mkd": "markdown",
-    ".rst": "rst", ".rest": "rst",
-    ".ipynb": "ipynb",
-    ".org": "org",
-    ".adoc": "asciidoc", ".asciidoc": "asciidoc",
-}
+
+def sniff_media_type(content: bytes) -> str:
+    """The media type of bytes neither a header nor a name describes: a known binary format's, else that of
+    the format `sniff` finds in the text, else text/plain (binary data among them is refused later, when no
+    charset decodes it)."""
+    binary = binary_signature(content)
+    if binary is not None:
+        return binary
+    codec = detect_charset(content, None, "text/plain")
+    if codec is None:
+        return "text/plain"
+    found = sniff(content.decode(codec, errors="replace"))
+    return media_type_of(found) if found else "text/plain"
+
 
 _HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_TAG = re.compile(r"</?(p|div|h[1-6]|ul|ol|li|a|span|table|section|article|br)\b[^>]*>", re.IGNORECASE)
@@ -105,11 +103,6 @@ def _checked(text: str) -> str:
     return text
 
 
-def _extension(uri: str) -> str:
-    path = urlsplit(uri).path if "://" in uri else uri
-    return PurePosixPath(path).suffix.lower()
-
-
 def sniff(text: str) -> str | None:
     """Guess the format from the text itself; None when it looks like plain text."""
     head = text.lstrip()[:2000]
@@ -167,11 +160,10 @@ def written_in_html(text: str) -> bool:
 
 
 def detect_format(raw: RawDocument, text: str) -> str:
-    """One of FORMATS but "pdf" (see `is_pdf`). A specific media type wins, then the file extension (a
-    Markdown one yields to raw HTML content); text/plain, JSON and unknown types are sniffed from the
-    content (a `.txt` holding Markdown is Markdown)."""
-    media = (raw.media_type or "").split(";")[0].strip().lower()
-    declared = _BY_MEDIA_TYPE.get(media) or _BY_EXTENSION.get(_extension(raw.source_uri))
+    """One of FORMATS but "pdf" (see `is_pdf`). A media type that names a format wins, then the file
+    extension (a Markdown one yields to raw HTML content); text/plain, JSON and unknown types are sniffed
+    from the content (a `.txt` holding Markdown is Markdown)."""
+    declared = declared_format(raw.media_type, raw.source_uri)
     if declared == "markdown" and written_in_html(text):
         return "html"  # a `.md` written in raw HTML: Markdown would keep its tags as text
     return declared or sniff(text) or "text"

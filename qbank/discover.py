@@ -33,8 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from extractors.detect import sniff_media_type
 from qbank import interrupt
-from qbank.fetch import MEDIA_BY_EXTENSION, Fetcher, FetchResult, detect_charset
+from qbank.fetch import Fetcher, FetchResult, detect_charset
 from qbank.links import ListingError, document_links, parse_feed, parse_sitemap, relative_links, robots_sitemaps
 from qbank.records import (
     DiscoveredSource,
@@ -440,7 +441,7 @@ class _Run:
             content = path.read_bytes()
         except OSError:
             return None
-        media_type = _guess_media_type(uri, content)
+        media_type = known.media_type or sniff_media_type(content)  # as the fetch that stored it decided
         return RawDocument(
             uri, known.sha256, media_type, content, fetched_at=_EPOCH, charset=detect_charset(content, None, media_type)
         )
@@ -471,15 +472,6 @@ class _Run:
                 chosen[fate].append(url)
         chosen["max_urls"] = self.over_max_urls
         return tuple((reason, url) for reason, urls in chosen.items() for url in urls)
-
-
-def _guess_media_type(uri: str, content: bytes) -> str:
-    """The media type of a raw copy, for its links: from the URL's extension, else HTML or Markdown by its start."""
-    by_extension = MEDIA_BY_EXTENSION.get(PurePosixPath(urlsplit(uri).path).suffix.lower())
-    if by_extension:
-        return by_extension
-    head = content[:2048].lstrip().lower()
-    return "text/html" if head.startswith(b"<") or b"<html" in head else "text/markdown"
 
 
 def merge(given: Sequence[str], discovery: Discovery) -> tuple[list[str], dict[str, DiscoveredSource]]:

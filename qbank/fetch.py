@@ -16,7 +16,6 @@ A stop request (`qbank.interrupt.STOP`: SIGTERM, Ctrl-C) ends every wait within 
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import ipaddress
 import logging
@@ -49,6 +48,8 @@ from extractors.decode import binary_signature as _binary_signature
 from extractors.decode import is_pdf as _is_pdf
 from extractors.decode import detect_charset as detect_charset  # re-exported: part of fetch's API
 from extractors.decode import invalid_bytes
+from extractors.detect import sniff_media_type
+from qbank.formats import KNOWN_MEDIA_TYPES, SUPPORTED_MEDIA_TYPES, canonical_media_type, media_type_for_name
 from qbank.interrupt import STOP
 from qbank.records import Failure, KnownSource, NotModified, RawDocument
 from qbank.settings import FetchSettings
@@ -58,32 +59,6 @@ logger = logging.getLogger(__name__)
 
 FetchResult = RawDocument | NotModified | Failure
 
-# The media types the extractors read, keyed by file extension (used for files, and for URLs served
-# as text/plain or octet-stream, as raw file hosts do).
-MEDIA_BY_EXTENSION = {
-    ".md": "text/markdown",
-    ".markdown": "text/markdown",
-    ".txt": "text/plain",
-    ".text": "text/plain",
-    ".html": "text/html",
-    ".htm": "text/html",
-    ".rst": "text/x-rst",
-    ".ipynb": "application/x-ipynb+json",
-    ".org": "text/x-org",
-    ".adoc": "text/asciidoc",
-    ".asciidoc": "text/asciidoc",
-    ".pdf": "application/pdf",
-}
-SUPPORTED_MEDIA_TYPES = frozenset(MEDIA_BY_EXTENSION.values())
-_MEDIA_ALIASES = {
-    "application/xhtml+xml": "text/html",
-    "text/x-markdown": "text/markdown",
-    "text/prs.fallenstein.rst": "text/x-rst",
-    "application/x-rst": "text/x-rst",
-    "text/org": "text/x-org",
-    "text/x-asciidoc": "text/asciidoc",
-    "application/x-pdf": "application/pdf",
-}
 # Types we cannot judge from the header alone: decided from the URL's extension or the bytes.
 _UNDECIDED_MEDIA_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/json"})
 _REFUSAL_NOTES: dict[str, str] = {}
@@ -498,7 +473,7 @@ class Fetcher:
             raise _Refused(f"response of {int(declared):,} bytes is over the {_size(limit)} limit (max_bytes)")
         media = _mime(response.headers.get("Content-Type", ""))
         listing = LISTING_MEDIA_TYPES if getattr(_listing, "active", False) else frozenset()
-        if media not in SUPPORTED_MEDIA_TYPES | _UNDECIDED_MEDIA_TYPES | set(_MEDIA_ALIASES) | listing:
+        if media not in KNOWN_MEDIA_TYPES | _UNDECIDED_MEDIA_TYPES | listing:
             # Refuse before downloading what we could not read anyway.
             raise _Refused(_unsupported_message(media), status="skipped")
         decoder = _BoundedDecoder(response.headers.get("Content-Encoding", ""), limit)
@@ -638,7 +613,7 @@ def _read_file(uri: str, limit: int) -> RawDocument:
         raise _Refused(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(content) > limit:  # grew while we read it
         raise _Refused(f"file is over the {_size(limit)} limit (max_bytes): {path}")
-    media_type = MEDIA_BY_EXTENSION.get(path.suffix.lower()) or _sniff_media_type(content)
+    media_type = media_type_for_name(str(path)) or sniff_media_type(content)
     return _make_document(uri, content, media_type, empty_reason=f"empty file: {path}")
 
 
@@ -704,38 +679,18 @@ def _listing_document(uri: str, reply: _Reply, media_type: str) -> RawDocument:
 
 
 def _media_type_of_reply(reply: _Reply) -> str:
-    """Normalized media type from the Content-Type header, the URL's extension, then the bytes."""
+    """The media type to record, from the Content-Type header, the URL's extension, then the bytes
+    (extractors/detect.py holds the one table of formats and the sniffing)."""
     header = _mime(reply.headers.get("Content-Type", ""))
-    by_extension = MEDIA_BY_EXTENSION.get(Path(urlsplit(reply.url).path).suffix.lower())
-    if header == "application/json":
-        return "application/x-ipynb+json" if _looks_like_notebook(reply.body) else header
+    by_name = media_type_for_name(reply.url)
+    if header == "application/json":  # a notebook served as JSON; other JSON is refused
+        notebook = sniff_media_type(reply.body) == "application/x-ipynb+json"
+        return "application/x-ipynb+json" if notebook else header
     if header in _UNDECIDED_MEDIA_TYPES:
-        return by_extension or _sniff_media_type(reply.body)
-    if header == "text/plain" and by_extension:  # raw file hosts serve .md, .rst and .ipynb as text/plain
-        return by_extension
-    return _MEDIA_ALIASES.get(header, header)
-
-
-def _sniff_media_type(content: bytes) -> str:
-    """A media type guessed from the first bytes; plain text unless it looks like HTML or a notebook."""
-    binary = _binary_signature(content)
-    if binary:
-        return binary
-    head = content[:2048].lstrip(codecs.BOM_UTF8 + b" \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
-        return "text/html"
-    if head.startswith(b"{") and _looks_like_notebook(content):
-        return "application/x-ipynb+json"
-    return "text/plain"
-
-
-def _looks_like_notebook(content: bytes) -> bool:
-    return b'"cells"' in content and b'"nbformat"' in content
-
-
-def decode_text(raw: RawDocument) -> str:
-    """The document's text, decoded with its charset (undecodable bytes replaced, never an error)."""
-    return raw.content.decode(raw.charset or "utf-8", errors="replace")
+        return by_name or sniff_media_type(reply.body)
+    if header == "text/plain" and by_name:  # raw file hosts serve .md, .rst and .ipynb as text/plain
+        return by_name
+    return canonical_media_type(header)
 
 
 def _mime(content_type: str) -> str:

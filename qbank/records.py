@@ -215,6 +215,7 @@ class KnownSource:
     last_modified: str | None = None
     status: str = "ok"  # last recorded status; only an "ok" source can be reported unchanged
     question_count: int = 0  # questions stored from it
+    media_type: str | None = None  # as the fetch recorded it (extractors/detect.py), for the raw copy's links
 
 
 @dataclass(frozen=True, slots=True)

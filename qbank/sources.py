@@ -11,13 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from qbank.formats import SOURCE_EXTENSIONS  # searched for in folders; a file named explicitly is always listed
 from qbank.records import Failure, KnownSource
 
-# Extensions picked up when a folder is searched. A file named explicitly is always listed:
-# the fetcher decides from its content whether it can be read.
-SOURCE_EXTENSIONS = frozenset(
-    {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst", ".ipynb", ".org", ".adoc", ".asciidoc", ".pdf"}
-)
 
 # "scheme:" prefix; two letters at least so a Windows drive ("C:\\notes") is not taken for a scheme.
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")

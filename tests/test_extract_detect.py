@@ -11,7 +11,7 @@ import pytest
 from extractors import extract
 from extractors.detect import decode, detect_format, sniff
 from qbank.errors import SourceError
-from qbank.fetch import Fetcher, decode_text
+from qbank.fetch import Fetcher
 from qbank.records import Failure, RawDocument
 from qbank.settings import FetchSettings
 from tests.test_extract_support import raw_doc
@@ -75,10 +75,10 @@ def test_markup_without_text_raises_source_error():
         extract(raw_doc("<!-- nothing -->\n\n---\n", uri="/a.md", media_type="text/markdown"))
 
 
-def test_fetch_and_extract_read_bytes_the_same_way(tmp_path: Path) -> None:
-    """Issue 4.5: one charset/signature helper for both stages. An undeclared Windows-1252 file used to be
-    stored as cp1250 by the fetcher (so its text read "crčme") while extract recovered it; a legacy Word
-    file with a .txt name passed the fetcher and failed only at extract."""
+def test_fetched_bytes_are_read_with_the_charset_the_fetch_found(tmp_path: Path) -> None:
+    """Issue 4.5: one charset/signature helper (extractors/decode.py) for both stages. An undeclared
+    Windows-1252 file used to be stored as cp1250 by the fetcher (so its text read "crčme") while extract
+    recovered it; a legacy Word file with a .txt name passed the fetcher and failed only at extract."""
     text = "Café crème: naïve résumé “quoted” déjà vu? Señor, ¿qué es un índice único?"
     western = tmp_path / "western.txt"
     western.write_bytes(text.encode("cp1252"))
@@ -88,11 +88,33 @@ def test_fetch_and_extract_read_bytes_the_same_way(tmp_path: Path) -> None:
         raw = fetcher.fetch(str(western))
         refused = fetcher.fetch(str(word))
     assert isinstance(raw, RawDocument)
-    assert raw.charset == "cp1252"
-    assert decode_text(raw) == text == decode(raw)
+    assert (raw.charset, decode(raw)) == ("cp1252", text)
     assert isinstance(refused, Failure) and "application/msword" in refused.reason
     with pytest.raises(SourceError, match="binary content \\(application/msword\\)"):
         decode(raw_doc(word.read_bytes()))
+
+
+def test_one_table_decides_the_format_for_fetch_and_extract(tmp_path: Path) -> None:
+    """Issue 16: the format is decided once. The fetcher records the media type the one table
+    (qbank/formats.py) gives a file's name, or the one the content sniff (extractors.detect.sniff) finds in
+    bytes nothing names, and the extract stage reads that format back. Names only the extract stage knew
+    (`.mkd`, `.xhtml`, `.rest`) used to be recorded as text/plain, and the fetcher sniffed HTML by rules of
+    its own."""
+    cases = {
+        "notes.mkd": ("# Title\n\n1. **What is X?**\n2. **What is Y?**\n", "text/markdown", "markdown"),
+        "page.xhtml": ("<p>What is X?</p>", "text/html", "html"),
+        "guide.rest": ("Title\n=====\n\nWhat is X?\n", "text/x-rst", "rst"),
+        "PAGE": ("<div><h1>T</h1><p>What is X?</p><p>b</p></div>", "text/html", "html"),  # no extension: sniffed
+        "QUESTIONS": ("---\ntitle: T\n---\n\nWhat is X?\n", "text/markdown", "markdown"),
+        "NOTES": ("What is X?\nWhat is Y?\n", "text/plain", "text"),
+        "list.txt": ("# Title\n\n1. **What is X?**\n2. **What is Y?**\n", "text/plain", "markdown"),
+    }
+    with Fetcher(FetchSettings()) as fetcher:
+        for name, (text, media_type, fmt) in cases.items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+            raw = fetcher.fetch(str(tmp_path / name))
+            assert isinstance(raw, RawDocument), raw
+            assert (raw.media_type, detect_format(raw, decode(raw))) == (media_type, fmt), name
 
 
 # -- issue 13: format detection by proportion ---------------------------------------------------------

@@ -19,7 +19,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from qbank.fetch import Fetcher, decode_text
+from extractors.detect import decode
+from qbank.fetch import Fetcher
 from qbank.records import Failure, KnownSource, NotModified, RawDocument
 from qbank.settings import FetchSettings
 from qbank.sources import expand_sources
@@ -364,7 +365,7 @@ def test_wrong_header_charset_loses_to_the_meta_tag(server: HTTPServer, fetcher:
     result = fetcher.fetch(server.url_for("/w"))
     assert isinstance(result, RawDocument)
     assert result.charset == "cp1252"
-    assert "Café – “naïve” Bayes?" in decode_text(result)
+    assert "Café – “naïve” Bayes?" in decode(result)
 
 
 def test_latin1_header_on_a_utf8_page_decodes_as_utf8(server: HTTPServer, fetcher: Fetcher) -> None:
@@ -372,7 +373,7 @@ def test_latin1_header_on_a_utf8_page_decodes_as_utf8(server: HTTPServer, fetche
     server.expect_request("/u").respond_with_data(text.encode("utf-8"), content_type="text/plain; charset=ISO-8859-1")
     result = fetcher.fetch(server.url_for("/u"))
     assert isinstance(result, RawDocument)
-    assert (result.charset, decode_text(result)) == ("utf-8", text)
+    assert (result.charset, decode(result)) == ("utf-8", text)
 
 
 def test_undeclared_charset_is_detected(server: HTTPServer, fetcher: Fetcher) -> None:
@@ -380,7 +381,7 @@ def test_undeclared_charset_is_detected(server: HTTPServer, fetcher: Fetcher) ->
     server.expect_request("/ru.txt").respond_with_data(text.encode("cp1251"), content_type="text/plain")
     result = fetcher.fetch(server.url_for("/ru.txt"))
     assert isinstance(result, RawDocument)
-    assert decode_text(result) == text
+    assert decode(result) == text
 
 
 def test_notebook_served_as_json_is_accepted(server: HTTPServer, fetcher: Fetcher) -> None:

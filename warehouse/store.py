@@ -326,7 +326,8 @@ class Warehouse:
         """Every recorded source with its content hash and HTTP validators, for change detection."""
         with self.open(read_only=True) as con:
             rows = con.execute(
-                "SELECT source_uri, content_sha256, etag, last_modified, status, question_count FROM source_docs"
+                "SELECT source_uri, content_sha256, etag, last_modified, status, question_count, media_type "
+                "FROM source_docs"
             ).fetchall()
         return {row[0]: KnownSource(*row) for row in rows}
 
