@@ -28,7 +28,7 @@ DEFAULT_CUES = DATA_DIR / "kinds.yaml"
 
 
 @dataclass(frozen=True, slots=True)
-class Cues:
+class KindCues:
     """Compiled cue patterns from the kinds file."""
 
     kind_headings: tuple[tuple[Kind, re.Pattern[str]], ...]
@@ -42,7 +42,7 @@ class Cues:
 
 
 @lru_cache(maxsize=8)
-def load_cues(path: Path = DEFAULT_CUES) -> Cues:
+def load_kind_cues(path: Path = DEFAULT_CUES) -> KindCues:
     """Read and compile the cue file (cached per path: the file is data, read once per process)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     kinds, levels = data["kinds"], data["levels"]
@@ -50,7 +50,7 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
     def compiled(groups: dict[str, list[str]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
         return tuple((name, re.compile(p)) for name, patterns in groups.items() for p in patterns)
 
-    return Cues(
+    return KindCues(
         kind_headings=compiled(kinds["headings"]),  # type: ignore[arg-type]
         # one alternation per kind, kinds in file order: the first kind with a matching pattern wins, as it did
         # pattern by pattern, at a fifteenth of the searches
@@ -65,9 +65,9 @@ def load_cues(path: Path = DEFAULT_CUES) -> Cues:
     )
 
 
-def classify(items: Sequence[QAItem], doc: StructuredDoc, cues: Cues | None = None) -> list[QAItem]:
+def classify(items: Sequence[QAItem], doc: StructuredDoc, cues: KindCues | None = None) -> list[QAItem]:
     """`items` with `kind` and `level` filled; a value the splitter already set is kept."""
-    cues = cues or load_cues()
+    cues = cues or load_kind_cues()
     title_kind = _only_one(cues.kind_headings, _folded([doc.title]))
     doc_level = _first_level(cues, _folded([doc.title, *_metadata_values(doc, cues.metadata_keys)]))
     out = []
@@ -84,7 +84,7 @@ def classify(items: Sequence[QAItem], doc: StructuredDoc, cues: Cues | None = No
     return out
 
 
-def _heading_kind(cues: Cues, headings: list[str]) -> Kind | None:
+def _heading_kind(cues: KindCues, headings: list[str]) -> Kind | None:
     """Kind named by the nearest heading that names exactly one."""
     for heading in headings:
         kind = _only_one(cues.kind_headings, [heading])
@@ -93,7 +93,7 @@ def _heading_kind(cues: Cues, headings: list[str]) -> Kind | None:
     return None
 
 
-def _wording_kind(cues: Cues, question: str) -> Kind | None:
+def _wording_kind(cues: KindCues, question: str) -> Kind | None:
     """Kind the question's wording names ("Tell me about a time ..." -> behavioral)."""
     for kind, pattern in cues.kind_wording:
         if pattern.search(question):
@@ -101,7 +101,7 @@ def _wording_kind(cues: Cues, question: str) -> Kind | None:
     return None
 
 
-def _first_level(cues: Cues, texts: Iterable[str]) -> Level | None:
+def _first_level(cues: KindCues, texts: Iterable[str]) -> Level | None:
     """Level of the first text that names exactly one (by word or by years of experience)."""
     for text in texts:
         level = _years_level(cues, text) or _only_one(cues.level_words, [text])
@@ -110,7 +110,7 @@ def _first_level(cues: Cues, texts: Iterable[str]) -> Level | None:
     return None
 
 
-def _years_level(cues: Cues, text: str) -> Level | None:
+def _years_level(cues: KindCues, text: str) -> Level | None:
     """"2-4 years experience" -> intermediate (midpoint of a range, lower bound of "5+")."""
     if not cues.years_context.search(text):
         return None

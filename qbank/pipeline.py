@@ -12,15 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
-from pathlib import Path
 
 from extractors import extract
 from qbank.canonical import CanonicalRule
 from qbank.checks import hold_sudden_drops
 from qbank.classify import classify
-from qbank.classify import load_cues as kind_cues
-from qbank.clean import load_cues
 from qbank.dedupe import Curation, dedupe, load_curation
+from qbank.dedupe.rules import DedupeRules
 from qbank.dedupe.vectors import KeyVectors, key_digest, key_vectors
 from qbank.discover import discover
 from qbank.embed import model_name as embed_model_name
@@ -43,6 +41,7 @@ from qbank.records import (
     SourceResult,
     StructuredDoc,
 )
+from qbank.rules import ParseRules, RuleFiles
 from qbank.sandbox import run_with_budget
 from qbank.settings import FetchSettings, Settings, SplitSettings
 from qbank.split import split_document
@@ -51,14 +50,10 @@ from warehouse.store import StoredVectors, Warehouse
 
 
 @lru_cache(maxsize=4)
-def _fetcher_for(fetch_settings_json: str) -> Fetcher:
-    # One Fetcher per process and settings: threads share its connection pool, robots.txt cache and
-    # per-host limits; a Dask worker builds its own on first use.
-    return Fetcher(FetchSettings.model_validate_json(fetch_settings_json))
-
-
 def shared_fetcher(settings: FetchSettings) -> Fetcher:
-    return _fetcher_for(settings.model_dump_json())
+    """One Fetcher per process and fetch settings (a frozen, hashable value): threads share its connection
+    pool, robots.txt cache and per-host limits; a Dask worker builds its own on first use."""
+    return Fetcher(settings)
 
 
 def process_source(
@@ -82,8 +77,7 @@ def process_source(
         # In a worker process with a time budget: a hostile document cannot hold this thread (qbank/sandbox.py).
         budget = settings.parse_seconds + settings.parse_seconds_per_mb * len(fetched.content) / 1e6
         doc, items, rejected, fates, warning = run_with_budget(
-            budget, "parsing", parse, raw, settings.split, cue_file(settings),
-            settings.data_dir / "kinds.yaml",
+            budget, "parsing", parse, raw, settings.split, RuleFiles.of(settings)
         )
     except SourceError as error:
         return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
@@ -91,29 +85,25 @@ def process_source(
 
 
 def parse(
-    raw: RawDocument, split_settings: SplitSettings, cue_file: Path, kind_file: Path
+    raw: RawDocument, split_settings: SplitSettings, files: RuleFiles
 ) -> tuple[StructuredDoc, tuple[QAItem, ...], tuple[Rejected, ...], BlockFates, str | None]:
     """extract -> split -> classify for one document; raises SourceError when it cannot be read.
 
     Returns the document without its blocks, the questions, the rejected blocks, where every block went, and
     the split's warning. The cue files are read once per worker process.
     """
+    rules = ParseRules.load(files)
     try:
         doc = extract(raw)
         # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
         # its rejected candidates show why.
-        result = split_document(doc, split_settings, load_cues(cue_file))
-        items = tuple(classify(result.items, doc, kind_cues(kind_file)))
+        result = split_document(doc, split_settings, rules.cues)
+        items = tuple(classify(result.items, doc, rules.kinds))
     except RecursionError:
         raise SourceError("the document is nested too deeply to parse") from None
     # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
     # leaving them here keeps what crosses from a worker to the loader small.
     return replace(doc, blocks=()), items, result.rejected, result.fates, result.warning(split_settings)
-
-
-def cue_file(settings: Settings) -> Path:
-    """The splitter's wording cues: `split.cues_file`, else the data folder's cues.yaml."""
-    return settings.split.cues_file or settings.data_dir / "cues.yaml"
 
 
 def new_run(settings: Settings) -> RunInfo:
@@ -125,12 +115,14 @@ def new_run(settings: Settings) -> RunInfo:
 def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) -> RunSummary:
     """Normalize, dedupe against the bank already in the warehouse, tag, and load in one transaction."""
     store = Warehouse(settings.warehouse)
+    files = RuleFiles.of(settings)
+    rules = DedupeRules.load(files.filler, files.pair_model)
     rule = CanonicalRule.of(settings.dedupe)  # for clusters the deduper names no canonical for
     if not run.accept_changes:  # a source that suddenly lost its questions keeps them, as `suspect`
         results = hold_sudden_drops(results, store.question_counts(), settings.max_question_drop)
     changed = [r for r in results if r.failure is None and not r.unchanged]
-    questions = to_questions([item for r in changed for item in r.items])
-    curation = load_curation(settings.data_dir / "curation.yaml")
+    questions = to_questions([item for r in changed for item in r.items], rules.wording)
+    curation = load_curation(files.curation)
     if not changed and curation == Curation():
         # An unchanged re-run: reading the bank, deduping and building the tagger would be all of its time.
         return store.load_run(run, results, questions, DedupeResult(assignments=()), (), (), canonical=rule)
@@ -144,15 +136,15 @@ def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) 
     new = [q for q in questions if q.question_id not in known_ids]
     if new or curation != Curation():  # curation is applied on every run, even one where nothing changed
         # Stored keys are those of the release that loaded them; compare with today's wording lists.
-        fresh = match_keys([matching_text(m.question, m.parent) for m in still_there])
+        fresh = match_keys([matching_text(m.question, m.parent) for m in still_there], rules.wording)
         still_there = [m if m.match_key == k else replace(m, match_key=k) for m, k in zip(still_there, fresh, strict=True)]
         vectors, embeddings = _key_vectors(store, [m.match_key for m in still_there] + [q.match_key for q in new])
-        dedupe_result = dedupe(new, still_there, settings.dedupe, curation, vectors=vectors)
+        dedupe_result = dedupe(new, still_there, settings.dedupe, curation, vectors=vectors, rules=rules)
     else:
         dedupe_result, embeddings = DedupeResult(assignments=()), None
     if not questions:
         return store.load_run(run, results, questions, dedupe_result, (), (), embeddings=embeddings, canonical=rule)
-    tagger = _tagger(settings)
+    tagger = Tagger.from_taxonomy(files.taxonomy, settings.tag)
     return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows(),
                           embeddings=embeddings, canonical=rule)  # fmt: skip
 
@@ -165,8 +157,34 @@ def _key_vectors(store: Warehouse, keys: list[str]) -> tuple[KeyVectors, StoredV
     return vectors, StoredVectors(model, {key_digest(k): vectors.of(k) for k in vectors.fresh})
 
 
-def _tagger(settings: Settings) -> Tagger:
-    return Tagger.from_taxonomy(settings.data_dir / "taxonomy.yaml", settings.tag)
+@dataclass(frozen=True, slots=True)
+class RetagSummary:
+    """What `qbank retag` did."""
+
+    questions: int
+    tagged: int  # questions with at least one topic
+    tags: int
+    topics: int  # topics in the taxonomy
+    topics_used: int
+
+    @property
+    def coverage(self) -> float:
+        return self.tagged / self.questions if self.questions else 0.0
+
+
+def retag_warehouse(wh: Warehouse, tagger: Tagger) -> RetagSummary:
+    """Re-tag all stored questions and replace the taxonomy and tags in one write transaction."""
+    questions = wh.stored_questions()
+    tags = tagger.tag(questions)
+    rows = tagger.taxonomy_rows()
+    wh.replace_tags(tags, rows)
+    return RetagSummary(
+        questions=len(questions),
+        tagged=len({t.question_id for t in tags}),
+        tags=len(tags),
+        topics=len(rows),
+        topics_used=len({t.topic for t in tags}),
+    )
 
 
 def run_recorded(settings: Settings, run_id: str) -> bool:

@@ -68,7 +68,7 @@ def task_runner(kind: str, address: str | None = None, max_threads: int | None =
     if kind == "thread":
         if address is not None:
             raise QbankError("--dask-address needs --runner dask")
-        return ThreadPoolTaskRunner(max_workers=max_threads or FetchSettings().concurrency)
+        return ThreadPoolTaskRunner(max_workers=max_threads or FetchSettings.model_fields["concurrency"].default)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner  # imported late: distributed is slow to import
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,7 +25,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 
 
-class FetchSettings(BaseModel):
+class _Group(BaseModel):
+    """A group of settings: a value (frozen, hashable), changed only by building another (`model_copy`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class FetchSettings(_Group):
     user_agent: str = "qbank/0.1 (+https://github.com/qbank/qbank; interview-question curation)"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
@@ -45,7 +51,7 @@ class FetchSettings(BaseModel):
     obey_robots: bool = True
 
 
-class DiscoverSettings(BaseModel):
+class DiscoverSettings(_Group):
     """Caps of discovery (`qbank ingest --sitemap/--feed/--crawl/--follow-links`), so that it always ends."""
 
     depth: int = Field(default=2, ge=0)  # crawl: links followed from the start page (0: the start page only)
@@ -58,7 +64,7 @@ class DiscoverSettings(BaseModel):
     max_urls: int = Field(default=100_000, ge=1)  # distinct URLs remembered per run; more are counted, not kept
 
 
-class SplitSettings(BaseModel):
+class SplitSettings(_Group):
     max_question_chars: int = 400  # longer lines are prose, not questions
     max_statement_chars: int = 2000  # a problem statement (a titled section's lead paragraphs) can be longer
     min_question_words: int = 3
@@ -70,7 +76,7 @@ class SplitSettings(BaseModel):
     warn_absorbed_share: float = 0.5
 
 
-class DedupeSettings(BaseModel):
+class DedupeSettings(_Group):
     threshold: float = 80.0  # accept a pair whose content words score at least this (0..100) and pass the guards
     near_miss: float = 70.0  # record rejected pairs scoring at least this, for `qbank explain`
     word_typo_ratio: float = 85.0  # two different words count as one (a typo) at or above this rapidfuzz ratio
@@ -88,7 +94,7 @@ class DedupeSettings(BaseModel):
     model_file: Path | None = None  # pair model weights; None = data/dedupe_model.json
 
 
-class TagSettings(BaseModel):
+class TagSettings(_Group):
     # How qbank.tag weighs its evidence; the values were fitted on bench/tagging's dev sets (docs/warehouse.md
     # "Topics" tells how; `python -m bench.tagging.run` prints the figures).
     min_score: float = 0.5  # evidence a topic needs when the question names a topic with a full term
@@ -109,7 +115,7 @@ class TagSettings(BaseModel):
     batch_size: int = 512  # texts per spaCy tokenizer.pipe / embedding batch
 
 
-class ExportSettings(BaseModel):
+class ExportSettings(_Group):
     formats: tuple[str, ...] = ("json", "jsonl", "csv", "parquet")
     # CSV cells starting with = + - @ get a leading apostrophe so a spreadsheet does not run them as a
     # formula; True keeps them as they are (`qbank export --csv-raw`).

@@ -204,7 +204,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def env(baseline: tuple[Path, Path], tmp_path: Path) -> Env:
     db, good = baseline
     shutil.copy(db, tmp_path / "wh.duckdb")
-    pipeline._fetcher_for.cache_clear()  # a fresh Fetcher: no robots.txt verdict cached from another case
+    pipeline.shared_fetcher.cache_clear()  # a fresh Fetcher: no robots.txt verdict cached from another case
     settings = Settings(
         warehouse=tmp_path / "wh.duckdb", raw_dir=tmp_path / "raw", parse_seconds=PARSE_SECONDS, parse_seconds_per_mb=0, fetch=FAST
     )

@@ -29,3 +29,44 @@ def test_threads_are_cores_for_local_files_and_the_fetch_limit_for_urls() -> Non
     assert thread_count(["articles/", "a.md"], False, fetch) == min(8, os.cpu_count() or 1)
     assert thread_count(["articles/", "https://example.org/q"], False, fetch) == 8
     assert thread_count(["articles/"], True, fetch) == 8  # a --from list may name URLs
+
+
+def test_every_rule_file_comes_from_the_data_dir(settings: Settings, tmp_path: Path) -> None:
+    """Issue 16: `data_dir` used to reach the taxonomy, the curation and the kind cues only; the match-key wording
+    (data/filler.yaml) and the pair model were read from the shipped data/ whatever it said. A team's own
+    synonym now applies, as its kind cue does."""
+    import shutil
+
+    import duckdb
+    import yaml
+
+    from qbank.pipeline import finalize, new_run
+    from qbank.settings import DATA_DIR
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    filler = yaml.safe_load((data / "filler.yaml").read_text(encoding="utf-8"))
+    filler["abbreviations"]["zork"] = "kubernetes"
+    (data / "filler.yaml").write_text(yaml.safe_dump(filler, allow_unicode=True), encoding="utf-8")
+    kinds = yaml.safe_load((data / "kinds.yaml").read_text(encoding="utf-8"))
+    kinds["kinds"]["wording"]["behavioral"].insert(0, r"\bfrobnicat")
+    (data / "kinds.yaml").write_text(yaml.safe_dump(kinds, allow_unicode=True), encoding="utf-8")
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("# Ops\n\n## What is Zork?\n\nOrchestration.\n\n## How would you frobnicate a widget?\n\nCarefully.\n",
+                 encoding="utf-8")
+    b.write_text("# Ops\n\n## What is Kubernetes?\n\nAn orchestrator.\n", encoding="utf-8")
+
+    def run(settings: Settings) -> tuple[int, dict[str, str]]:
+        results = [process_source(str(p), settings) for p in (a, b)]
+        summary = finalize(results, settings, new_run(settings))
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            kinds = dict(con.execute("SELECT question, kind FROM questions").fetchall())
+        return summary.clusters_total, kinds
+
+    shipped = run(settings)
+    custom = run(settings.model_copy(update={"data_dir": data, "warehouse": tmp_path / "custom.duckdb",
+                                             "raw_dir": tmp_path / "raw-custom"}))  # fmt: skip
+    assert shipped == (3, {"What is Zork?": "technical", "How would you frobnicate a widget?": "technical",
+                           "What is Kubernetes?": "technical"})  # fmt: skip
+    assert custom[0] == 2  # "Zork" is Kubernetes: one cluster
+    assert custom[1]["How would you frobnicate a widget?"] == "behavioral"

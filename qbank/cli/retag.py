@@ -6,7 +6,6 @@ tagged, and `taxonomy` + `question_topics` are replaced in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -16,35 +15,8 @@ from qbank.cli import app
 from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.cli.query import existing_warehouse
 from qbank.errors import QbankError
+from qbank.rules import RuleFiles
 from qbank.tag import Tagger
-from warehouse.store import Warehouse
-
-@dataclass(frozen=True, slots=True)
-class RetagSummary:
-    questions: int
-    tagged: int  # questions with at least one topic
-    tags: int
-    topics: int  # topics in the taxonomy
-    topics_used: int
-
-    @property
-    def coverage(self) -> float:
-        return self.tagged / self.questions if self.questions else 0.0
-
-
-def retag_warehouse(wh: Warehouse, tagger: Tagger) -> RetagSummary:
-    """Re-tag all stored questions and replace the taxonomy and tags in one write transaction."""
-    questions = wh.stored_questions()
-    tags = tagger.tag(questions)
-    rows = tagger.taxonomy_rows()
-    wh.replace_tags(tags, rows)
-    return RetagSummary(
-        questions=len(questions),
-        tagged=len({t.question_id for t in tags}),
-        tags=len(tags),
-        topics=len(rows),
-        topics_used=len({t.topic for t in tags}),
-    )
 
 
 @app.command()
@@ -61,8 +33,10 @@ def retag(
     """
     settings = load_settings(warehouse)
     wh = existing_warehouse(warehouse)
+    from qbank.pipeline import retag_warehouse  # imported late: it loads the parsing stages
+
     try:
-        tagger = Tagger.from_taxonomy(taxonomy or settings.data_dir / "taxonomy.yaml", settings.tag)
+        tagger = Tagger.from_taxonomy(taxonomy or RuleFiles.of(settings).taxonomy, settings.tag)
         summary = retag_warehouse(wh, tagger)
     except QbankError as error:
         raise fail(str(error)) from None

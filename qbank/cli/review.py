@@ -12,6 +12,7 @@ from qbank.cli.common import WarehouseOption, fail, load_settings
 from qbank.dedupe.curation import DECISIONS, CurationError, add_decision, load_curation
 from qbank.dedupe.semantic import load_model
 from qbank.errors import QbankError
+from qbank.rules import RuleFiles
 from warehouse.links import GrayPair, gray_pairs
 from warehouse.store import Warehouse
 
@@ -52,10 +53,11 @@ def review_command(
     """
     settings = load_settings(warehouse)
     path = settings.warehouse
-    curation_path = curation or settings.data_dir / "curation.yaml"
+    files = RuleFiles.of(settings)
+    curation_path = curation or files.curation
     if not path.exists():
         raise fail(f"no warehouse at {path}; run `qbank ingest` first or pass --warehouse")
-    model = load_model(settings.dedupe.model_file) if settings.dedupe.model_file else load_model()
+    model = load_model(files.pair_model)
     try:
         decided = _decided(curation_path)
         with Warehouse(path).open(read_only=True) as con:

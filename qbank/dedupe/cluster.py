@@ -45,19 +45,18 @@ from collections import Counter
 from itertools import chain
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from qbank.canonical import CanonicalRule
 from qbank.dedupe.curation import Curation
 from qbank.dedupe.neighbours import neighbours
-from qbank.dedupe.semantic import PairEvidence, PairModel, Side, aspects, evidence, load_model, side
+from qbank.dedupe.rules import DedupeRules, weak_lemmas  # noqa: F401 - weak_lemmas: its old home, for callers
+from qbank.dedupe.semantic import MODEL_PATH, PairEvidence, PairModel, Side, evidence, side
 from qbank.dedupe.vectors import KeyVectors, key_vectors
 from qbank.dedupe.verify import Profile, profile, same_word
 from qbank.ids import cluster_id_for
-from qbank.normalize import FILLER_PATH, match_keys, wording
+from qbank.normalize import Wording, match_keys
 from qbank.records import (
     ClusterAssignment, ClusterMerge, DedupeResult, ExistingMember, Match, Question, RelatedLink,
 )  # fmt: skip
@@ -107,14 +106,6 @@ class _Cluster:
         while node.parent is not None:
             node = node.parent
         return node
-
-
-@lru_cache(maxsize=4)
-def weak_lemmas(path: str = str(FILLER_PATH)) -> frozenset[str]:
-    """The weak words of data/filler.yaml in both surface and lemma form (keys hold lemmas)."""
-    words = wording(Path(path))
-    lemmas = {token for key in match_keys(sorted(words.weak_words), words) for token in key.split()}
-    return frozenset(words.weak_words | lemmas)
 
 
 class _Bank:
@@ -256,12 +247,14 @@ class _Bank:
 class _Links:
     """Curation references resolved to question ids."""
 
-    def __init__(self, curation: Curation | None, ids_by_key: dict[str, list[str]], ids: set[str]) -> None:
+    def __init__(
+        self, curation: Curation | None, ids_by_key: dict[str, list[str]], ids: set[str], words: Wording
+    ) -> None:
         curation = curation or Curation()
         pairs = curation.must_link + curation.cannot_link + curation.related
         refs = [r for pair in pairs for r in pair] + list(curation.canonical)
         texts = sorted({r for r in refs if r not in ids})
-        keyed = dict(zip(texts, match_keys(texts), strict=True))
+        keyed = dict(zip(texts, match_keys(texts, words), strict=True))
 
         def resolve(ref: str) -> list[str]:
             return [ref] if ref in ids else ids_by_key.get(keyed[ref], [])
@@ -375,15 +368,17 @@ def dedupe(
     *,
     model: PairModel | None = None,
     vectors: KeyVectors | None = None,
+    rules: DedupeRules | None = None,
 ) -> DedupeResult:
     """Assign every new question to an existing or new cluster (see module docstring for the rules).
 
-    `model` defaults to data/dedupe_model.json (or settings.model_file); `vectors` must hold every match
-    key of `new` and `existing` (qbank.dedupe.vectors.key_vectors, which the pipeline feeds with the
-    warehouse's stored embeddings); without it every key is embedded here.
+    `rules`: the wording, aspect cues and pair model of the run (qbank/dedupe/rules.py); by default the
+    files shipped in data/ (the pair model: settings.model_file, if set). `model` replaces the rules' pair
+    model. `vectors` must hold every match key of `new` and `existing` (qbank.dedupe.vectors.key_vectors,
+    which the pipeline feeds with the warehouse's stored embeddings); without it every key is embedded here.
     """
-    weak, cues = weak_lemmas(), aspects()
-    model = model or (load_model(settings.model_file) if settings.model_file else load_model())
+    rules = rules or DedupeRules.load(pair_model=settings.model_file or MODEL_PATH)
+    weak, cues, model = rules.weak, rules.aspects, model or rules.model
     if vectors is None:
         vectors = key_vectors([m.match_key for m in existing] + [q.match_key for q in new])
     bank = _Bank(settings, model, vectors)
@@ -395,7 +390,7 @@ def dedupe(
     ids_by_key: dict[str, list[str]] = {}
     for qid, key in chain(((m.question_id, m.match_key) for m in existing), ((q.question_id, q.match_key) for q in new)):
         ids_by_key.setdefault(key, []).append(qid)
-    links = _Links(curation, ids_by_key, set(bank.info))
+    links = _Links(curation, ids_by_key, set(bank.info), rules.wording)
     rule = CanonicalRule.of(settings, links.canonical)
 
     # Existing clusters keep their ids and members; their leader is their canonical. A member with a
