@@ -378,23 +378,58 @@ def dedupe(
     which the pipeline feeds with the warehouse's stored embeddings); without it every key is embedded here.
     """
     rules = rules or DedupeRules.load(pair_model=settings.model_file or MODEL_PATH)
-    weak, cues, model = rules.weak, rules.aspects, model or rules.model
+    bank = _describe(new, existing, settings, model or rules.model, rules, vectors)
+    links = _curation_links(curation, new, existing, bank, rules.wording)
+    canonical_rule = CanonicalRule.of(settings, links.canonical)
+    evicted, split_from = _seed_stored_clusters(bank, links, existing, canonical_rule)
+    reasons = {member.question_id: _place_member(bank, links, member)
+               for member in [*evicted, *_in_placing_order(bank, new)]}  # fmt: skip
+    _apply_must_links(bank, links)
+    touched = _touched_clusters(bank, links, [*evicted, *new], split_from)
+    return DedupeResult(
+        assignments=tuple(ClusterAssignment(qid, bank.where[qid].root().cluster_id, reasons[qid])
+                          for qid in [*(q.question_id for q in new), *(m.question_id for m in evicted)]),
+        matches=tuple(bank.matches),
+        merges=tuple(bank.merges),
+        canonical={c.cluster_id: canonical_rule.choose(m.entry for m in c.members) for c in touched},
+        related=_related_between_clusters(bank),
+        capped_blocks=bank.capped,
+    )  # fmt: skip
+
+
+def _describe(
+    new: Sequence[Question], existing: Sequence[ExistingMember], settings: DedupeSettings, model: PairModel,
+    rules: DedupeRules, vectors: KeyVectors | None,
+) -> _Bank:
+    """An empty bank that knows what the pair model needs of every question, and the embedding neighbours of
+    the new ones."""
     if vectors is None:
         vectors = key_vectors([m.match_key for m in existing] + [q.match_key for q in new])
     bank = _Bank(settings, model, vectors)
     for qid, key, text in chain(((m.question_id, m.match_key, m.question) for m in existing),
                                 ((q.question_id, q.match_key, q.item.question) for q in new)):  # fmt: skip
-        bank.info[qid] = _Q(qid, side(profile(key, weak), text, cues), vectors.rows[key])
+        bank.info[qid] = _Q(qid, side(profile(key, rules.weak), text, rules.aspects), vectors.rows[key])
     _nearest(bank, [vectors.rows[q.match_key] for q in new])
+    return bank
 
+
+def _curation_links(
+    curation: Curation | None, new: Sequence[Question], existing: Sequence[ExistingMember], bank: _Bank,
+    words: Wording,
+) -> _Links:
+    """The curation's references (ids or texts) resolved to the question ids of this run and the bank."""
     ids_by_key: dict[str, list[str]] = {}
     for qid, key in chain(((m.question_id, m.match_key) for m in existing), ((q.question_id, q.match_key) for q in new)):
         ids_by_key.setdefault(key, []).append(qid)
-    links = _Links(curation, ids_by_key, set(bank.info), rules.wording)
-    rule = CanonicalRule.of(settings, links.canonical)
+    return _Links(curation, ids_by_key, set(bank.info), words)
 
-    # Existing clusters keep their ids and members; their leader is their canonical. A member with a
-    # cannot_link partner in its cluster (a reviewer's fix of a wrong merge) leaves it and is placed again.
+
+def _seed_stored_clusters(
+    bank: _Bank, links: _Links, existing: Sequence[ExistingMember], rule: CanonicalRule
+) -> tuple[list[_Member], set[str]]:
+    """Existing clusters keep their ids and members; their leader is their canonical. A member with a
+    cannot_link partner in its cluster (a reviewer's fix of a wrong merge) leaves it, to be placed again.
+    Returns those members and the clusters they left."""
     grouped: dict[str, list[ExistingMember]] = {}
     for m in existing:
         grouped.setdefault(m.cluster_id, []).append(m)
@@ -409,59 +444,68 @@ def dedupe(
         cluster = bank.found(cluster_id, bank.info[rule.choose(m.entry for m in members)])
         for member in members:
             bank.add(cluster, member)
+    return evicted, split_from
 
-    # Most common form first (see module docstring); assignments are still returned in input order.
+
+def _in_placing_order(bank: _Bank, new: Sequence[Question]) -> list[_Member]:
+    """New questions, most common form first (see module docstring), then in document order."""
     form_count = Counter(bank.info[qid].prof.text for qid in bank.info)
     ordered = sorted(new, key=lambda q: (-form_count[bank.info[q.question_id].prof.text], q.item.source_uri,
                                          q.item.position, q.question_id))  # fmt: skip
-    placing = [_Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key)
-               for q in ordered]  # fmt: skip
-    reasons: dict[str, str] = {}
-    for member in [*evicted, *placing]:
-        qid = member.question_id
-        target, reason = None, ""
-        partners = [bank.where[p] for p in sorted(links.must.get(qid, ())) if p in bank.where]
-        allowed = [c.root() for c in partners if not links.forbids(qid, c)]
-        if allowed:
-            target, reason = allowed[0], "must_link"
-        elif (same := bank.by_key.get(member.key)) is not None and not links.forbids(qid, same):
-            target, reason = same.root(), "exact_key"
-            bank.matches.append(Match(qid, target.leader_id, 100.0, "exact", True, "exact_key"))
-        else:
-            target, reason = _place(bank, links, bank.info[qid])
-        if target is None:
-            target, reason = bank.found(bank.fresh_id(qid), bank.info[qid]), "new_cluster"
-        bank.add(target, member)
-        reasons[qid] = reason
+    return [_Member(q.question_id, q.item.question, q.item.answer_markdown is not None, q.match_key)
+            for q in ordered]  # fmt: skip
 
-    # must_link pairs still apart (both were already in the bank, or cannot_link kept them apart above).
+
+def _place_member(bank: _Bank, links: _Links, member: _Member) -> str:
+    """Put one question in a cluster, in the module docstring's order of precedence; returns why."""
+    qid = member.question_id
+    partners = [bank.where[p] for p in sorted(links.must.get(qid, ())) if p in bank.where]
+    allowed = [c.root() for c in partners if not links.forbids(qid, c)]
+    if allowed:
+        target, reason = allowed[0], "must_link"
+    elif (same := bank.by_key.get(member.key)) is not None and not links.forbids(qid, same):
+        target, reason = same.root(), "exact_key"
+        bank.matches.append(Match(qid, target.leader_id, 100.0, "exact", True, "exact_key"))
+    else:
+        target, reason = _place(bank, links, bank.info[qid])
+    if target is None:
+        target, reason = bank.found(bank.fresh_id(qid), bank.info[qid]), "new_cluster"
+    bank.add(target, member)
+    return reason
+
+
+def _apply_must_links(bank: _Bank, links: _Links) -> None:
+    """Merge must_link pairs still apart (both were already in the bank, or cannot_link kept them apart when
+    placed), and record the curated related pairs (every run)."""
     for qid, partners in sorted(links.must.items()):
         for other in sorted(partners):
             if qid in bank.where and other in bank.where:
                 a, b = bank.where[qid].root(), bank.where[other].root()
                 if a is not b and not links.clash(a, b):
                     bank.merge(a, b, "must_link")
-    for a, b in links.related:  # curated related pairs: recorded every run
+    for a, b in links.related:
         bank.related[(a, b)] = RelatedLink(a, b, 100.0, "curation")
 
-    # Touched: where new and moved questions went, merge survivors, clusters a member left, and clusters
-    # holding a curated canonical (a reviewer may name one for a cluster this run does not otherwise touch).
+
+def _touched_clusters(
+    bank: _Bank, links: _Links, placed: Sequence[_Member | Question], split_from: set[str]
+) -> list[_Cluster]:
+    """The surviving clusters whose canonical is chosen (again): where new and moved questions went, merge
+    survivors, clusters a member left, and clusters holding a curated canonical (a reviewer may name one for
+    a cluster this run does not otherwise touch)."""
     by_id = {c.cluster_id: c for c in bank.clusters}
-    placed = [bank.where[m.question_id] for m in evicted] + [bank.where[q.question_id] for q in new]
-    placed += [by_id[merge.into_id] for merge in bank.merges] + [by_id[cid] for cid in split_from]
-    placed += [bank.where[qid] for qid in links.canonical if qid in bank.where]
-    touched = {id(c.root()): c.root() for c in placed}
-    canonical = {c.cluster_id: rule.choose(m.entry for m in c.members) for c in touched.values()}
-    assignments = tuple(
-        ClusterAssignment(qid, bank.where[qid].root().cluster_id, reasons[qid])
-        for qid in [*(q.question_id for q in new), *(m.question_id for m in evicted)]
-    )
-    # A related link inside one cluster says nothing: keep those between clusters.
-    related = tuple(link for link in bank.related.values()
-                    if bank.where.get(link.question_id) is None or bank.where.get(link.other_id) is None
-                    or bank.where[link.question_id].root() is not bank.where[link.other_id].root())  # fmt: skip
-    return DedupeResult(assignments=assignments, matches=tuple(bank.matches), merges=tuple(bank.merges),
-                        canonical=canonical, related=related, capped_blocks=bank.capped)  # fmt: skip
+    touched = [bank.where[q.question_id] for q in placed]
+    touched += [by_id[merge.into_id] for merge in bank.merges] + [by_id[cid] for cid in split_from]
+    touched += [bank.where[qid] for qid in links.canonical if qid in bank.where]
+    return list({id(c.root()): c.root() for c in touched}.values())
+
+
+def _related_between_clusters(bank: _Bank) -> tuple[RelatedLink, ...]:
+    """The related links found or curated, less those inside one cluster (they say nothing)."""
+    where = bank.where
+    return tuple(link for link in bank.related.values()
+                 if where.get(link.question_id) is None or where.get(link.other_id) is None
+                 or where[link.question_id].root() is not where[link.other_id].root())  # fmt: skip
 
 
 def _nearest(bank: _Bank, query_rows: Sequence[int]) -> None:
