@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -34,17 +35,20 @@ from qbank.records import (
     KnownSource,
     NotModified,
     QAItem,
+    Question,
     RawDocument,
     Rejected,
     RunInfo,
     RunSummary,
     SourceResult,
+    StageStats,
     StructuredDoc,
 )
 from qbank.rules import ParseRules, RuleFiles
-from qbank.sandbox import run_with_budget
+from qbank.sandbox import OverBudget, WorkerCrashed, run_with_budget
 from qbank.settings import FetchSettings, Settings, SplitSettings
 from qbank.split import split_document
+from qbank.stages import StageClock, combined
 from qbank.tag import Tagger
 from warehouse.store import StoredVectors, Warehouse
 
@@ -62,48 +66,84 @@ def process_source(
     """Fetch one source and turn it into questions. Never raises for a bad source: returns a Failure.
 
     `fetched`: what the discover stage already read of it (a crawled page), so it is not downloaded twice.
+    The result carries what each stage did for it (`stages`: fetch, extract, split, classify).
     """
-    if fetched is None:
-        fetched = shared_fetcher(settings.fetch).fetch(uri, known)
+    clock = StageClock()
+    with clock.stage("fetch", 1) as fetch:
+        if fetched is None:
+            fetched = shared_fetcher(settings.fetch).fetch(uri, known)
+        unchanged = isinstance(fetched, NotModified) or (
+            isinstance(fetched, RawDocument) and known is not None and known.status == "ok"
+            and known.sha256 == fetched.sha256
+        )  # fmt: skip
+        if isinstance(fetched, Failure):
+            fetch.drop(fetched.status)
+        elif not unchanged:
+            raw = store_raw(fetched, settings.raw_dir)
+            fetch.out(1)
     if isinstance(fetched, Failure):
-        return SourceResult(uri, None, failure=fetched)
-    if isinstance(fetched, NotModified):
-        return SourceResult(uri, None, unchanged=True)
-    if known is not None and known.status == "ok" and known.sha256 == fetched.sha256:
-        return SourceResult(uri, replace(fetched, content=b""), unchanged=True)
+        return SourceResult(uri, None, failure=fetched, stages=clock.stats())
+    if unchanged:
+        kept = replace(fetched, content=b"") if isinstance(fetched, RawDocument) else None
+        return SourceResult(uri, kept, unchanged=True, stages=clock.stats())
 
-    raw = store_raw(fetched, settings.raw_dir)
+    started = time.perf_counter()
     try:
         # In a worker process with a time budget: a hostile document cannot hold this thread (qbank/sandbox.py).
         budget = settings.parse_seconds + settings.parse_seconds_per_mb * len(fetched.content) / 1e6
-        doc, items, rejected, fates, warning = run_with_budget(
-            budget, "parsing", parse, raw, settings.split, RuleFiles.of(settings)
-        )
+        parsed = run_with_budget(budget, "parsing", parse, raw, settings.split, RuleFiles.of(settings))
     except SourceError as error:
-        return SourceResult(uri, replace(raw, content=b""), failure=Failure(uri, "extract", str(error)))
-    return SourceResult(uri, replace(raw, content=b""), doc, items, rejected, fates=fates, warning=warning)
+        # the worker's own clock went with it: the time is the wait here
+        clock.add(StageStats("extract", 1, 0, ((_unread(error), 1),), time.perf_counter() - started, 0.0, 1))
+        failure = Failure(uri, "extract", str(error))
+        return SourceResult(uri, replace(raw, content=b""), failure=failure, stages=clock.stats())
+    for stats in parsed.stages:
+        clock.add(stats)
+    return SourceResult(uri, replace(raw, content=b""), parsed.doc, parsed.items, parsed.rejected,
+                        fates=parsed.fates, warning=parsed.warning, stages=clock.stats())  # fmt: skip
 
 
-def parse(
-    raw: RawDocument, split_settings: SplitSettings, files: RuleFiles
-) -> tuple[StructuredDoc, tuple[QAItem, ...], tuple[Rejected, ...], BlockFates, str | None]:
-    """extract -> split -> classify for one document; raises SourceError when it cannot be read.
+def _unread(error: SourceError) -> str:
+    """The drop reason of a document the extract stage could not read."""
+    return {OverBudget: "over_budget", WorkerCrashed: "worker_crashed"}.get(type(error), "unreadable")
 
-    Returns the document without its blocks, the questions, the rejected blocks, where every block went, and
-    the split's warning. The cue files are read once per worker process.
-    """
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a parse worker hands back: the document without its blocks (the loader needs its facts, not its
+    bytes, kept under raw/, nor its blocks, now questions: what crosses from a worker stays small), the
+    questions, the rejected blocks, where every block went, the split's warning, and the stages' figures."""
+
+    doc: StructuredDoc
+    items: tuple[QAItem, ...]
+    rejected: tuple[Rejected, ...]
+    fates: BlockFates
+    warning: str | None
+    stages: tuple[StageStats, ...]
+
+
+def parse(raw: RawDocument, split_settings: SplitSettings, files: RuleFiles) -> Parsed:
+    """extract -> split -> classify for one document, each counted and timed; raises SourceError when it
+    cannot be read. The rule files are read once per worker process."""
     rules = ParseRules.load(files)
+    clock = StageClock()
     try:
-        doc = extract(raw)
+        with clock.stage("extract", 1) as extracted:
+            doc = extract(raw)
+            extracted.out(len(doc.blocks))
         # A document without questions (a README beside the articles, say) loads as ok with 0 questions;
         # its rejected candidates show why.
-        result = split_document(doc, split_settings, rules.cues)
-        items = tuple(classify(result.items, doc, rules.kinds))
+        with clock.stage("split", len(doc.blocks)) as split:
+            result = split_document(doc, split_settings, rules.cues)
+            split.out(len(result.items))
+            split.drop_each(r.reason for r in result.rejected)
+        with clock.stage("classify", len(result.items)) as classified:
+            items = tuple(classify(result.items, doc, rules.kinds))
+            classified.out(len(items))
     except RecursionError:
         raise SourceError("the document is nested too deeply to parse") from None
-    # The loader needs the document's facts, not its bytes (kept under raw/) or blocks (now questions):
-    # leaving them here keeps what crosses from a worker to the loader small.
-    return replace(doc, blocks=()), items, result.rejected, result.fates, result.warning(split_settings)
+    return Parsed(replace(doc, blocks=()), items, result.rejected, result.fates, result.warning(split_settings),
+                  clock.stats())  # fmt: skip
 
 
 def new_run(settings: Settings) -> RunInfo:
@@ -113,40 +153,58 @@ def new_run(settings: Settings) -> RunInfo:
 
 
 def finalize(results: Sequence[SourceResult], settings: Settings, run: RunInfo) -> RunSummary:
-    """Normalize, dedupe against the bank already in the warehouse, tag, and load in one transaction."""
+    """Normalize, dedupe against the bank already in the warehouse, tag, and load in one transaction.
+
+    Each stage is counted and timed; the summary's `stages` adds them to those of the sources."""
     store = Warehouse(settings.warehouse)
     files = RuleFiles.of(settings)
     rules = DedupeRules.load(files.filler, files.pair_model)
-    rule = CanonicalRule.of(settings.dedupe)  # for clusters the deduper names no canonical for
+    clock = StageClock(cpu=time.process_time)  # the run's stages run alone, their libraries in threads
     if not run.accept_changes:  # a source that suddenly lost its questions keeps them, as `suspect`
         results = hold_sudden_drops(results, store.question_counts(), settings.max_question_drop)
     changed = [r for r in results if r.failure is None and not r.unchanged]
-    questions = to_questions([item for r in changed for item in r.items], rules.wording)
-    curation = load_curation(files.curation)
+    held = sum(len(r.items) for r in results if r.failure is not None and r.failure.status == "suspect")
+    items = [item for r in changed for item in r.items]
+    with clock.stage("normalize", len(items) + held) as normalized:
+        questions = to_questions(items, rules.wording)
+        normalized.out(len(questions))
+        normalized.drop("suspect", held)
+    with clock.stage("dedupe", len(questions)) as deduped:
+        dedupe_result, embeddings = _dedupe(store, changed, questions, settings, load_curation(files.curation), rules)
+        deduped.out(len(dedupe_result.assignments))
+    tags, topics = (), ()
+    if questions:
+        with clock.stage("tag", len(questions)) as tagged:
+            tagger = Tagger.from_taxonomy(files.taxonomy, settings.tag)
+            tags, topics = tagger.tag(questions), tagger.taxonomy_rows()
+            tagged.out(len(tags))
+    stages = combined(*(r.stages for r in results), clock.stats())
+    return store.load_run(run, results, questions, dedupe_result, tags, topics, embeddings=embeddings,
+                          canonical=CanonicalRule.of(settings.dedupe), stages=stages)  # fmt: skip
+
+
+def _dedupe(
+    store: Warehouse, changed: Sequence[SourceResult], questions: Sequence[Question], settings: Settings,
+    curation: Curation, rules: DedupeRules,
+) -> tuple[DedupeResult, StoredVectors | None]:
+    """The run's new questions matched against the bank, the curation applied (every run applies it, even one
+    where nothing changed); with the embeddings computed for it, to store."""
     if not changed and curation == Curation():
         # An unchanged re-run: reading the bank, deduping and building the tagger would be all of its time.
-        return store.load_run(run, results, questions, DedupeResult(assignments=()), (), (), canonical=rule)
-
+        return DedupeResult(assignments=()), None
     changed_uris = {r.source_uri for r in changed}
     current_ids = {q.question_id for q in questions}
-    existing = store.existing_members()
     # Questions of a changed source that are gone from it leave the bank; the rest keep their cluster.
-    still_there = [m for m in existing if m.source_uri not in changed_uris or m.question_id in current_ids]
+    still_there = [m for m in store.existing_members() if m.source_uri not in changed_uris or m.question_id in current_ids]
     known_ids = {m.question_id for m in still_there}
     new = [q for q in questions if q.question_id not in known_ids]
-    if new or curation != Curation():  # curation is applied on every run, even one where nothing changed
-        # Stored keys are those of the release that loaded them; compare with today's wording lists.
-        fresh = match_keys([matching_text(m.question, m.parent) for m in still_there], rules.wording)
-        still_there = [m if m.match_key == k else replace(m, match_key=k) for m, k in zip(still_there, fresh, strict=True)]
-        vectors, embeddings = _key_vectors(store, [m.match_key for m in still_there] + [q.match_key for q in new])
-        dedupe_result = dedupe(new, still_there, settings.dedupe, curation, vectors=vectors, rules=rules)
-    else:
-        dedupe_result, embeddings = DedupeResult(assignments=()), None
-    if not questions:
-        return store.load_run(run, results, questions, dedupe_result, (), (), embeddings=embeddings, canonical=rule)
-    tagger = Tagger.from_taxonomy(files.taxonomy, settings.tag)
-    return store.load_run(run, results, questions, dedupe_result, tagger.tag(questions), tagger.taxonomy_rows(),
-                          embeddings=embeddings, canonical=rule)  # fmt: skip
+    if not new and curation == Curation():
+        return DedupeResult(assignments=()), None
+    # Stored keys are those of the release that loaded them; compare with today's wording lists.
+    fresh = match_keys([matching_text(m.question, m.parent) for m in still_there], rules.wording)
+    still_there = [m if m.match_key == k else replace(m, match_key=k) for m, k in zip(still_there, fresh, strict=True)]
+    vectors, embeddings = _key_vectors(store, [m.match_key for m in still_there] + [q.match_key for q in new])
+    return dedupe(new, still_there, settings.dedupe, curation, vectors=vectors, rules=rules), embeddings
 
 
 def _key_vectors(store: Warehouse, keys: list[str]) -> tuple[KeyVectors, StoredVectors]:

@@ -28,6 +28,9 @@ Kind = Literal["technical", "coding", "behavioral", "situational", "problem-solv
 Level = Literal["beginner", "intermediate", "advanced"]
 # How a source came to be ingested: named by the user, or discovered (qbank/discover.py).
 FoundBy = Literal["given", "sitemap", "feed", "crawl", "link"]
+# The stages of a run, in order: the first four per source (in workers), the others once per run.
+Stage = Literal["fetch", "extract", "split", "classify", "normalize", "dedupe", "tag", "load"]
+STAGES: tuple[Stage, ...] = ("fetch", "extract", "split", "classify", "normalize", "dedupe", "tag", "load")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +199,7 @@ class SourceResult:
     warning: str | None = None  # one line when the split looks wrong for this document
     found_by: FoundBy = "given"  # how the run came to read it (qbank/discover.py)
     found_from: str | None = None  # the sitemap, feed, page or README it was found in; None when given
+    stages: tuple[StageStats, ...] = ()  # what fetch, extract, split and classify did for this source
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +296,39 @@ class CheckResult:
 
 
 @dataclass(frozen=True, slots=True)
+class StageStats:
+    """What one stage did in a run (or for one source): records in and out, those it dropped and why, its time.
+
+    Units per stage (docs/warehouse.md, table `runs`): fetch sources -> documents; extract documents -> blocks;
+    split blocks -> questions; classify, normalize, dedupe (assignments), tag (topic tags) and load questions.
+    Times are summed over calls: the per-source stages run in parallel, so their wall time can exceed the run's.
+    """
+
+    stage: Stage
+    records_in: int = 0
+    records_out: int = 0
+    drops: tuple[tuple[str, int], ...] = ()  # (reason, records), most first
+    wall: float = 0.0  # seconds
+    cpu: float = 0.0  # CPU seconds of the thread that did the work (the whole process for the run's stages)
+    calls: int = 0  # times the stage ran: once per source for fetch, extract, split and classify
+
+    @property
+    def dropped(self) -> int:
+        return sum(n for _, n in self.drops)
+
+    def __add__(self, other: StageStats) -> StageStats:
+        """The two counted together (the same stage of two sources)."""
+        drops: dict[str, int] = dict(self.drops)
+        for reason, n in other.drops:
+            drops[reason] = drops.get(reason, 0) + n
+        return StageStats(
+            self.stage, self.records_in + other.records_in, self.records_out + other.records_out,
+            tuple(sorted(drops.items(), key=lambda d: (-d[1], d[0]))), self.wall + other.wall,
+            self.cpu + other.cpu, self.calls + other.calls,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class SourceSummary:
     """What one run did to one source."""
 
@@ -320,6 +357,7 @@ class RunSummary:
     discovery: DiscoveryReport | None = None  # when the run discovered sources (sitemaps, feeds, a crawl, links)
     interrupted: str | None = None  # the signal that stopped the run early; only finished sources were loaded
     not_read: tuple[str, ...] = ()  # sources an interrupted run did not get to
+    stages: tuple[StageStats, ...] = ()  # per stage, in STAGES order: records in/out/dropped, seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ def render_summary(summary: RunSummary, *, width: int = 100) -> str:
         f"{summary.questions_kept} kept, -{summary.questions_removed} removed, "
         f"{summary.questions_total} in warehouse | clusters: {summary.clusters_total}"
     )
+    if summary.stages:  # summed over sources: the per-source stages run side by side
+        lines.append("time: " + ", ".join(f"{s.stage} {s.wall:.2f}s" for s in summary.stages))
     if summary.interrupted:
         shown = ", ".join(safe(uri) for uri in summary.not_read[:5])
         more = f" (+{len(summary.not_read) - 5} more)" if len(summary.not_read) > 5 else ""

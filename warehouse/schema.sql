@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS runs (
     questions_removed INTEGER DEFAULT 0,
     questions_total   INTEGER DEFAULT 0,
     clusters_total INTEGER DEFAULT 0,
-    checks         JSON                       -- data-quality check results of this run
+    checks         JSON,                      -- data-quality check results of this run
+    stages         JSON                       -- per stage: records in/out/dropped, seconds (v7)
 );
 
 CREATE TABLE IF NOT EXISTS source_docs (
@@ -265,4 +266,4 @@ JOIN occurrences q ON q.question_id = m.question_id
 LEFT JOIN occurrences other ON other.question_id = m.other_id
 WHERE NOT m.accepted;
 
-INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '6');
+INSERT OR REPLACE INTO schema_info VALUES ('schema_version', '7');

@@ -36,6 +36,7 @@ from qbank.records import (
     RunSummary,
     SourceResult,
     SourceSummary,
+    StageStats,
     TopicRow,
     TopicTag,
 )
@@ -92,6 +93,9 @@ MIGRATIONS: dict[int, tuple[str | Callable[[duckdb.DuckDBPyConnection], None], .
         "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS found_by VARCHAR",
         "ALTER TABLE source_docs ADD COLUMN IF NOT EXISTS found_from VARCHAR",
         "UPDATE source_docs SET found_by = 'given' WHERE found_by IS NULL",
+    ),
+    7: (  # what each stage of a run did and how long it took (qbank/stages.py); NULL for earlier runs
+        "ALTER TABLE runs ADD COLUMN IF NOT EXISTS stages JSON",
     ),
 }
 
@@ -432,6 +436,7 @@ class Warehouse:
         topics: Sequence[TopicRow],
         embeddings: StoredVectors | None = None,
         canonical: CanonicalRule = CanonicalRule(),
+        stages: Sequence[StageStats] = (),
     ) -> RunSummary:
         """Load one run in ONE transaction; any error rolls back and leaves the warehouse as it was.
 
@@ -439,11 +444,14 @@ class Warehouse:
         unchanged); each such source's rows are replaced by them. Failed sources keep what they loaded
         before; unchanged sources only get `last_run_id` bumped. `canonical`: the rule (the run's
         dedupe settings) for a cluster `dedupe.canonical` does not cover that needs a canonical.
+        `stages`: what the stages before did (qbank/stages.py); the load adds its own, and all are stored
+        in `runs.stages` and returned in the summary.
         """
+        clock = _LoadClock(stages, len(questions))
         with self.open() as con, _transaction(con):
             if embeddings is not None:
                 _store_vectors(con, embeddings)
-            return _Load(con, run, canonical).load(results, questions, dedupe, tags, topics)
+            return _Load(con, run, canonical, clock).load(results, questions, dedupe, tags, topics)
 
     def remove_sources(self, run: RunInfo, uris: Sequence[str], canonical: CanonicalRule = CanonicalRule()) -> RunSummary:
         """Retire sources in ONE transaction, recorded as run `run`: their questions leave the bank (a cluster
@@ -494,14 +502,32 @@ def _replace_related(
     )
 
 
+class _LoadClock:
+    """Times a load from its start (connecting, migrating, waiting for the file included) to the record of its
+    run; the commit after that, a few milliseconds, is not counted."""
+
+    def __init__(self, before: Sequence[StageStats], questions: int) -> None:
+        self.before = tuple(before)
+        self.questions = questions
+        self.wall, self.cpu = time.perf_counter(), time.process_time()  # DuckDB works in threads of its own
+
+    def stages(self) -> tuple[StageStats, ...]:
+        """The run's stages, the load last."""
+        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        return (*self.before, StageStats("load", self.questions, self.questions, (), wall, cpu, 1))
+
+
 class _Load:
     """The steps of one load_run, on a connection inside an open transaction. Statements are batched over
     all sources: a per-source statement costs milliseconds, which adds up over hundreds of sources."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run: RunInfo, canonical: CanonicalRule) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, run: RunInfo, canonical: CanonicalRule, clock: _LoadClock | None = None
+    ) -> None:
         self.con = con
         self.run = run
         self.canonical = canonical
+        self.clock = clock  # None: a run of no stages (`qbank remove`)
         self.touched_clusters: set[str] = set()
 
     def load(
@@ -746,6 +772,7 @@ class _Load:
 
     def _record_run(self, results: Sequence[SourceResult], summaries: list[SourceSummary], checks: tuple) -> RunSummary:
         con, run = self.con, self.run
+        stages = self.clock.stages() if self.clock is not None else ()
         failed = sum(s.status == "failed" for s in summaries)
         held = sum(s.status == "suspect" for s in summaries)
         status = "failed" if results and failed == len(results) else "partial" if failed or held else "ok"
@@ -764,6 +791,7 @@ class _Load:
             clusters_total=clusters,
             checks=checks,
             interrupted=run.interrupted,
+            stages=stages,
         )
         checks_json = json.dumps(
             [{"name": c.name, "ok": c.ok, "message": c.message, "rows": list(c.rows)} for c in checks]
@@ -771,15 +799,25 @@ class _Load:
         con.execute(
             """INSERT INTO runs (run_id, started_at, finished_at, status, settings_hash, sources_seen, sources_ok,
                    sources_unchanged, sources_failed, sources_skipped, questions_added, questions_kept,
-                   questions_removed, questions_total, clusters_total, checks)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   questions_removed, questions_total, clusters_total, checks, stages)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 run.run_id, run.started_at, datetime.now(run.started_at.tzinfo), status, run.settings_hash,
                 len(summaries), sum(s.status == "ok" for s in summaries),
                 sum(s.status == "unchanged" for s in summaries), failed + held,
                 sum(s.status == "skipped" for s in summaries), summary.questions_added, summary.questions_kept,
-                summary.questions_removed, total, clusters, checks_json,
+                summary.questions_removed, total, clusters, checks_json, _stages_json(stages),
             ],
         )  # fmt: skip
         return summary
 
+
+def _stages_json(stages: Sequence[StageStats]) -> str | None:
+    """`runs.stages`: one object per stage (docs/warehouse.md); NULL for a run without stages (`qbank remove`)."""
+    if not stages:
+        return None
+    return json.dumps([
+        {"stage": s.stage, "records_in": s.records_in, "records_out": s.records_out, "dropped": s.dropped,
+         "drops": dict(s.drops), "wall": round(s.wall, 4), "cpu": round(s.cpu, 4), "calls": s.calls}
+        for s in stages
+    ])  # fmt: skip
