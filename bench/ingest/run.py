@@ -12,13 +12,12 @@ Phases, each on a fresh warehouse and raw dir (except the re-run):
     http       the flow on the same corpus served by http.server on 127.0.0.1
     direct     the same work through qbank.pipeline functions in one thread, no Prefect
 
-Stage work is timed by wrapping the stage functions for the length of the benchmark (nothing in the
-production code changes). CPU seconds are per-thread CPU time, so work done by concurrent threads is not
-double counted while they wait for the GIL; Prefect overhead = flow wall time - stage CPU time.
-Per-source stages run in Dask worker processes with --runner dask, where these wrappers cannot see them:
-only wall times are printed then. For the same reason the parse budget's worker processes
-(qbank/sandbox.py) are bypassed while the stages are timed: extract, split and classify run in the
-calling thread; `python -m bench.soak.run` measures what the worker processes cost per document.
+Stage figures are the run's own (`RunSummary.stages`, qbank/stages.py; also stored in `runs.stages`): each
+stage counts its records and times itself, per source in the thread or worker process that ran it (extract,
+split and classify inside the parse budget's worker processes, or a Dask worker's), so they hold with any
+runner. CPU seconds are per-thread CPU time, so work done by concurrent threads is not double counted while
+they wait for the GIL; Prefect overhead = flow wall time - stage CPU time. Only the flow's own calls around
+the stages (listing the sources, the export) are timed by wrapping them for the length of the benchmark.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,8 +48,7 @@ import psutil  # noqa: E402
 
 from bench.ingest.generate import write_corpus  # noqa: E402
 
-STAGES = ("sources", "fetch", "extract", "split", "classify", "normalize", "read_bank", "dedupe", "tag", "load",
-          "export")
+STAGES = ("sources", "fetch", "extract", "split", "classify", "normalize", "dedupe", "tag", "load", "export")
 
 
 @dataclass
@@ -89,37 +87,18 @@ class StageClock:
 
 @contextmanager
 def instrumented(clock: StageClock) -> Iterator[None]:
-    """Wrap every stage function where the pipeline and the flow look it up; restore them on exit."""
+    """Wrap the flow's calls around the stages (listing sources, exporting); restore them on exit. The stages
+    report themselves (RunSummary.stages)."""
     import flows.ingest
-    import qbank.pipeline
-    from qbank.fetch import Fetcher
-    from qbank.tag import Tagger
-    from warehouse.store import Warehouse
 
     targets: list[tuple[Any, str, str]] = [
         (flows.ingest, "expand_sources", "sources"),
         (flows.ingest, "export_bank", "export"),
-        (Fetcher, "fetch", "fetch"),
-        (qbank.pipeline, "store_raw", "fetch"),
-        (qbank.pipeline, "extract", "extract"),
-        (qbank.pipeline, "split_document", "split"),
-        (qbank.pipeline, "classify", "classify"),
-        (qbank.pipeline, "to_questions", "normalize"),
-        (Warehouse, "existing_members", "read_bank"),
-        (Warehouse, "known_sources", "read_bank"),
-        (qbank.pipeline, "load_curation", "dedupe"),
-        (qbank.pipeline, "dedupe", "dedupe"),
-        (qbank.pipeline, "_tagger", "tag"),
-        (Tagger, "tag", "tag"),
-        (Warehouse, "load_run", "load"),
     ]
     saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in targets]
-    saved.append((qbank.pipeline, "run_with_budget", qbank.pipeline.run_with_budget))
     try:
         for owner, name, stage in targets:
             setattr(owner, name, clock.wrap(stage, getattr(owner, name)))
-        # parse in this process, where the wrappers above can time extract, split and classify
-        qbank.pipeline.run_with_budget = lambda seconds, what, function, *args: function(*args)
         yield
     finally:
         for owner, name, original in saved:
@@ -159,6 +138,7 @@ class Phase:
     wall_by_stage: dict[str, float]
     summary: Any = None
     process_cpu: float = 0.0  # user + system seconds of this process and its children (Prefect server, workers)
+    records: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # stage -> in, out, dropped
 
 
 @contextmanager
@@ -222,10 +202,14 @@ def measure(name: str, docs: int, clock: StageClock, work: Callable[[], Any]) ->
         summary = work()
         wall = time.perf_counter() - start
     cpu = sum(after - cpu_before.get(pid, 0.0) for pid, after in _cpu_by_pid().items())
-    return Phase(name, docs, wall, rss.peak, dict(clock.cpu), dict(clock.wall), summary, cpu)
+    stage_cpu, stage_wall, records = dict(clock.cpu), dict(clock.wall), {}
+    for stage in getattr(summary, "stages", ()):  # the run's own figures (qbank/stages.py)
+        stage_cpu[stage.stage], stage_wall[stage.stage] = stage.cpu, stage.wall
+        records[stage.stage] = (stage.records_in, stage.records_out, stage.dropped)
+    return Phase(name, docs, wall, rss.peak, stage_cpu, stage_wall, summary, cpu, records)
 
 
-def print_phase(phase: Phase, stage_times: bool = True) -> None:
+def print_phase(phase: Phase) -> None:
     s = phase.summary
     outcome = ""
     if s is not None and hasattr(s, "sources"):
@@ -243,14 +227,15 @@ def print_phase(phase: Phase, stage_times: bool = True) -> None:
                 reasons[(source.reason or "")[:120]] += 1
         for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])[:3]:
             print(f"   failed x{count}: {reason}")
-    if not stage_times or not phase.cpu:
+    if not phase.cpu:
         return
-    print(f"   {'stage':<10} {'cpu s':>8} {'wall s':>8} {'docs/s (cpu)':>13}")
+    print(f"   {'stage':<10} {'cpu s':>8} {'wall s':>8} {'docs/s (cpu)':>13} {'in':>9} {'out':>9} {'dropped':>8}")
     for stage in STAGES:
         if stage in phase.cpu:
             cpu = phase.cpu[stage]
             rate = f"{phase.docs / cpu:>13.0f}" if cpu > 0 else f"{'-':>13}"
-            print(f"   {stage:<10} {cpu:>8.2f} {phase.wall_by_stage[stage]:>8.2f} {rate}")
+            counts = " ".join(f"{n:>{w}}" for n, w in zip(phase.records.get(stage, ()), (9, 9, 8)))
+            print(f"   {stage:<10} {cpu:>8.2f} {phase.wall_by_stage[stage]:>8.2f} {rate} {counts}".rstrip())
     work = sum(phase.cpu.values())
     print(f"   {'all':<10} {work:>8.2f}   (outside the stages: {phase.wall - work:.2f} s"
           f" = {(phase.wall - work) / phase.wall:.0%} of wall)")
@@ -317,8 +302,7 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
 
     clock = StageClock()
     docs = args.docs
-    # With Dask the stages run in worker processes, out of reach of the wrappers (which do not pickle either).
-    with instrumented(clock) if args.runner == "thread" else nullcontext():
+    with instrumented(clock):
         warm = tmp / "warm"
         write_corpus(warm / "corpus", 20, args.seed + 1)
         run_direct([str(warm / "corpus")], warm / "wh.duckdb", warm / "raw", warm / "exports")
@@ -327,9 +311,9 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
         files_db = tmp / "files.duckdb"
         files = measure("flow, local files", docs, clock,
                         lambda: flows[True]([str(corpus)], warehouse=str(files_db), export_dir=str(tmp / "exports")))
-        print_phase(files, args.runner == "thread")
+        print_phase(files)
         rerun = measure("re-run, unchanged", docs, clock, lambda: flows[True]([str(corpus)], warehouse=str(files_db)))
-        print_phase(rerun, args.runner == "thread")
+        print_phase(rerun)
 
         http_phase = None
         if not args.skip_http:
@@ -339,7 +323,7 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
                 listing.write_text("".join(f"{base}/{p.name}\n" for p in sorted(corpus.iterdir())), encoding="utf-8")
                 http_phase = measure("flow, HTTP 127.0.0.1", docs, clock,
                                      lambda: flows[False]([], from_files=[str(listing)], warehouse=str(tmp / "http.duckdb")))
-            print_phase(http_phase, args.runner == "thread")
+            print_phase(http_phase)
 
         direct = None
         if not args.skip_direct:
@@ -357,9 +341,8 @@ def _run_phases(args: argparse.Namespace, tmp: Path, corpus: Path) -> None:
 
     print("\n== summary")
     print(f"end to end, local files: {docs / files.wall:.1f} docs/s ({files.wall:.1f} s; target >= 30 docs/s)")
-    if args.runner == "thread":
-        outside = files.wall - sum(files.cpu.values())
-        print(f"flow wall - stage CPU: {outside:.1f} s = {outside / files.wall:.0%} of the flow's wall time")
+    outside = files.wall - sum(files.cpu.values())
+    print(f"flow wall - stage CPU: {outside:.1f} s = {outside / files.wall:.0%} of the flow's wall time")
     if direct is not None:
         extra = files.wall - direct.wall
         print(f"flow vs direct: {files.wall:.1f} s vs {direct.wall:.1f} s: Prefect adds {extra:.1f} s"
