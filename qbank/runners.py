@@ -31,7 +31,6 @@ from qbank.interrupt import STOP, Interrupted
 from qbank.sandbox import die_with_parent
 from qbank.settings import FetchSettings
 
-RunnerKind = Literal["thread", "dask"]
 RUNNER_KINDS: tuple[str, ...] = ("thread", "dask")
 
 # A LocalCluster sized for a small machine: one single-threaded process per core is what the
