@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qbank.dedupe import Curation, CurationError, cluster_id_for, compare, dedupe, load_curation, profile
-from qbank.dedupe.cluster import weak_lemmas
+from qbank.dedupe.rules import weak_lemmas
 from qbank.dedupe.verify import same_word
 from qbank.normalize import match_key, to_questions
 from qbank.records import ExistingMember, QAItem, Question

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from qbank.dedupe import profile
-from qbank.dedupe.cluster import weak_lemmas
+from qbank.dedupe.rules import weak_lemmas
 from qbank.dedupe.semantic import FEATURES, MODEL_PATH, PairEvidence, aspects, evidence, side, write_model
 from qbank.embed import DIM, embed, model_name
 from qbank.normalize import match_keys

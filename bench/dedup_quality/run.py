@@ -27,7 +27,7 @@ import numpy as np
 
 from bench.dedup_quality.fit import HERE, pair_evidence, read_pairs
 from qbank.dedupe import compare, dedupe, profile
-from qbank.dedupe.cluster import weak_lemmas
+from qbank.dedupe.rules import weak_lemmas
 from qbank.dedupe.semantic import load_model
 from qbank.normalize import match_keys, matching_text, to_questions
 from qbank.records import QAItem

@@ -33,7 +33,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from qbank.dedupe import dedupe, profile
-from qbank.dedupe.cluster import cluster_id_for, weak_lemmas
+from qbank.dedupe.cluster import cluster_id_for
+from qbank.dedupe.rules import weak_lemmas
 from qbank.dedupe.semantic import aspects, evidence, load_model, side
 from qbank.dedupe.vectors import key_vectors
 from qbank.normalize import to_questions

@@ -51,7 +51,7 @@ import numpy as np
 from qbank.canonical import CanonicalRule
 from qbank.dedupe.curation import Curation
 from qbank.dedupe.neighbours import neighbours
-from qbank.dedupe.rules import DedupeRules, weak_lemmas  # noqa: F401 - weak_lemmas: its old home, for callers
+from qbank.dedupe.rules import DedupeRules
 from qbank.dedupe.semantic import MODEL_PATH, PairEvidence, PairModel, Side, evidence, side
 from qbank.dedupe.vectors import KeyVectors, key_vectors
 from qbank.dedupe.verify import Profile, profile, same_word
